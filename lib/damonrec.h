@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libdamonrec - control /dev/damon_rec, set up DAMON, read and write records
+ *
+ * Conventions (as in libgpiod): objects are opaque and named
+ * damonrec_<object>_<verb>; functions returning a pointer return NULL on
+ * failure, functions returning int return -1 on failure, and both set errno.
+ * No function prints or exits.  Objects are not thread-safe: use one from
+ * one thread at a time.
+ */
+#ifndef DAMONREC_H
+#define DAMONREC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Library version string, e.g. "0.1.0". */
+const char *damonrec_version_string(void);
+
+/* ------------------------------------------------------------------ */
+/* Device control: /dev/damon_rec                                       */
+/* ------------------------------------------------------------------ */
+
+#define DAMONREC_DEVICE_PATH "/dev/damon_rec"
+
+/** Record formats. Values 0-3 are the binary versions. */
+enum damonrec_format {
+	DAMONREC_FORMAT_V0 = 0,
+	DAMONREC_FORMAT_V1 = 1,
+	DAMONREC_FORMAT_V2 = 2,
+	DAMONREC_FORMAT_V3 = 3,
+	DAMONREC_FORMAT_JSON = 16,
+	DAMONREC_FORMAT_CSV = 17,
+	DAMONREC_FORMAT_PERF_SCRIPT = 18,
+	DAMONREC_FORMAT_AUTO = -1,	/* readers: detect */
+};
+
+/** Name of a format ("v2", "v3", "json", "csv", "perf-script"); NULL if unknown. */
+const char *damonrec_format_name(enum damonrec_format fmt);
+/** Parse a format name as accepted by --format; -1 with EINVAL if unknown. */
+int damonrec_format_parse(const char *name, enum damonrec_format *fmt);
+
+/** What the driver supports (mirrors struct damon_rec_info). */
+struct damonrec_device_info {
+	uint32_t api_version;
+	bool damon_available;		/* the damon_aggregated tracepoint exists */
+	bool stream;
+	bool output_fd;
+	bool age;
+	uint32_t formats;		/* bit N: DAMONREC_FORMAT_ value N */
+	uint32_t min_buf_len;
+	uint32_t max_buf_len;
+	uint32_t max_path_len;
+	uint32_t tp_proto;
+};
+
+enum damonrec_state {
+	DAMONREC_STATE_IDLE = 0,
+	DAMONREC_STATE_RECORDING = 1,
+	DAMONREC_STATE_FAILED = 2,
+};
+
+enum damonrec_output {
+	DAMONREC_OUTPUT_NONE = 0,
+	DAMONREC_OUTPUT_PATH = 1,
+	DAMONREC_OUTPUT_FD = 2,
+	DAMONREC_OUTPUT_STREAM = 3,
+};
+
+/** Counters of the current or last recording (mirrors struct damon_rec_status). */
+struct damonrec_device_status {
+	enum damonrec_state state;
+	enum damonrec_format format;
+	enum damonrec_output output;
+	uint32_t buf_len;
+	uint64_t snapshots;
+	uint64_t regions;
+	uint64_t bytes_written;
+	uint64_t bytes_buffered;
+	uint64_t lost_full;
+	uint64_t lost_nomem;
+	uint64_t lost_error;
+	int last_error;			/* positive errno, 0 if none */
+	uint32_t nr_kdamonds;
+	uint64_t start_ns;
+	uint64_t duration_ns;
+};
+
+/** DAMON intervals in microseconds; 0 means unknown. */
+struct damonrec_intervals {
+	uint64_t sample_us;
+	uint64_t aggr_us;
+	uint64_t update_us;
+};
+
+struct damonrec_device;
+
+/** Open the device; @path NULL means DAMONREC_DEVICE_PATH. */
+struct damonrec_device *damonrec_device_open(const char *path);
+/** Open with extra open(2) flags (O_NONBLOCK for streaming). */
+struct damonrec_device *damonrec_device_open_flags(const char *path, int flags);
+void damonrec_device_close(struct damonrec_device *dev);
+/** The file descriptor, for poll(2). */
+int damonrec_device_get_fd(struct damonrec_device *dev);
+int damonrec_device_get_info(struct damonrec_device *dev,
+			     struct damonrec_device_info *info);
+int damonrec_device_get_status(struct damonrec_device *dev,
+			       struct damonrec_device_status *st);
+int damonrec_device_get_buffer_size(struct damonrec_device *dev, uint32_t *len);
+int damonrec_device_set_buffer_size(struct damonrec_device *dev, uint32_t len);
+/** Absolute output path into @buf; "" when none.  ERANGE if @size is too small. */
+int damonrec_device_get_output_path(struct damonrec_device *dev, char *buf,
+				    size_t size);
+/** Set the output path; NULL or "" clears it (the recording then streams). */
+int damonrec_device_set_output_path(struct damonrec_device *dev,
+				    const char *path);
+/** Write the record to an open file; -1 clears. */
+int damonrec_device_set_output_fd(struct damonrec_device *dev, int fd);
+int damonrec_device_get_format(struct damonrec_device *dev,
+			       enum damonrec_format *fmt);
+int damonrec_device_set_format(struct damonrec_device *dev,
+			       enum damonrec_format fmt);
+/** Start recording; @iv (may be NULL) goes into the v3 header. */
+int damonrec_device_start(struct damonrec_device *dev,
+			  const struct damonrec_intervals *iv);
+/** Stop; returns when every recorded byte is written. */
+int damonrec_device_stop(struct damonrec_device *dev);
+/** read(2) from a streaming recording; 0 at end of stream. */
+ssize_t damonrec_device_read(struct damonrec_device *dev, void *buf,
+			     size_t len);
+
+/* ------------------------------------------------------------------ */
+/* DAMON sysfs setup                                                    */
+/* ------------------------------------------------------------------ */
+
+#define DAMONREC_SYSFS_ROOT "/sys/kernel/mm/damon/admin"
+
+enum damonrec_ops {
+	DAMONREC_OPS_VADDR = 0,
+	DAMONREC_OPS_FVADDR = 1,
+	DAMONREC_OPS_PADDR = 2,
+};
+
+/** What damonrec_damon_setup() creates. */
+struct damonrec_damon_attrs {
+	enum damonrec_ops ops;
+	struct damonrec_intervals intervals;	/* 0: DAMON's defaults */
+	uint64_t min_nr_regions;		/* 0: DAMON's default */
+	uint64_t max_nr_regions;		/* 0: DAMON's default */
+	const pid_t *pids;			/* vaddr/fvaddr targets */
+	size_t nr_pids;
+};
+
+/** One kdamond as found in sysfs. */
+struct damonrec_kdamond_info {
+	unsigned int index;
+	bool running;
+	pid_t pid;			/* 0 when not running */
+	unsigned int nr_contexts;
+	char operations[16];		/* of context 0, "" if none */
+	struct damonrec_intervals intervals;	/* of context 0 */
+	unsigned int nr_targets;	/* of context 0 */
+};
+
+struct damonrec_damon;
+
+/** A handle on DAMON's sysfs interface at @root (NULL: DAMONREC_SYSFS_ROOT). */
+struct damonrec_damon *damonrec_damon_new(const char *root);
+/** Tears down what this handle created, then frees it. */
+void damonrec_damon_free(struct damonrec_damon *d);
+/** Number of kdamonds in sysfs; -1 (ENOENT if DAMON sysfs is missing). */
+int damonrec_damon_count_kdamonds(struct damonrec_damon *d);
+/** Fill @info for kdamond @index. */
+int damonrec_damon_get_kdamond(struct damonrec_damon *d, unsigned int index,
+			       struct damonrec_kdamond_info *info);
+/**
+ * Create one kdamond with one context as @attrs says.  Fails with EBUSY,
+ * touching nothing, when any kdamond already exists: writing nr_kdamonds
+ * would destroy it.  Use attach mode to record those.
+ */
+int damonrec_damon_setup(struct damonrec_damon *d,
+			 const struct damonrec_damon_attrs *attrs);
+/** Turn the kdamond created by setup on. */
+int damonrec_damon_start(struct damonrec_damon *d);
+/** Turn it off (no error if it already stopped, e.g. its target exited). */
+int damonrec_damon_stop(struct damonrec_damon *d);
+/** Stop and remove what setup created; no-op if nothing was created. */
+int damonrec_damon_teardown(struct damonrec_damon *d);
+/** Whether the kdamond created by setup is still running. */
+int damonrec_damon_is_running(struct damonrec_damon *d);
+/** pid of that kdamond's thread, or -1. */
+pid_t damonrec_damon_get_kdamond_pid(struct damonrec_damon *d);
+/** Number of kdamonds currently running (for attach mode). */
+int damonrec_damon_count_running(struct damonrec_damon *d);
+
+/* ------------------------------------------------------------------ */
+/* Snapshots                                                            */
+/* ------------------------------------------------------------------ */
+
+struct damonrec_region {
+	uint64_t start;
+	uint64_t end;			/* exclusive */
+	uint32_t nr_accesses;
+	uint32_t age;			/* 0 in formats without age */
+};
+
+struct damonrec_snapshot;
+struct damonrec_target;
+
+struct damonrec_snapshot *damonrec_snapshot_new(void);
+void damonrec_snapshot_free(struct damonrec_snapshot *s);
+/** Empty it for reuse, keeping its memory. */
+void damonrec_snapshot_clear(struct damonrec_snapshot *s);
+/** Snapshot time in ns of the record's clock (CLOCK_REALTIME). */
+int64_t damonrec_snapshot_get_time(const struct damonrec_snapshot *s);
+void damonrec_snapshot_set_time(struct damonrec_snapshot *s, int64_t ns);
+/** Index of the kdamond that produced it. */
+unsigned int damonrec_snapshot_get_kdamond(const struct damonrec_snapshot *s);
+void damonrec_snapshot_set_kdamond(struct damonrec_snapshot *s, unsigned int k);
+/** Snapshots lost between the previous one and this one. */
+uint64_t damonrec_snapshot_get_lost_before(const struct damonrec_snapshot *s);
+void damonrec_snapshot_set_lost_before(struct damonrec_snapshot *s, uint64_t n);
+size_t damonrec_snapshot_get_nr_targets(const struct damonrec_snapshot *s);
+const struct damonrec_target *
+damonrec_snapshot_get_target(const struct damonrec_snapshot *s, size_t i);
+/** Append a target; returns its index or -1. */
+int damonrec_snapshot_add_target(struct damonrec_snapshot *s, uint64_t id);
+/** Append a region to target @t (an index from add_target). */
+int damonrec_snapshot_add_region(struct damonrec_snapshot *s, size_t t,
+				 const struct damonrec_region *r);
+/** Total regions over all targets. */
+size_t damonrec_snapshot_get_nr_regions(const struct damonrec_snapshot *s);
+
+uint64_t damonrec_target_get_id(const struct damonrec_target *t);
+size_t damonrec_target_get_nr_regions(const struct damonrec_target *t);
+const struct damonrec_region *
+damonrec_target_get_region(const struct damonrec_target *t, size_t i);
+/** All regions as an array of get_nr_regions() entries. */
+const struct damonrec_region *
+damonrec_target_get_regions(const struct damonrec_target *t);
+
+/* ------------------------------------------------------------------ */
+/* Reading records                                                      */
+/* ------------------------------------------------------------------ */
+
+struct damonrec_reader;
+
+/** Open a record; "-" reads stdin.  The format is detected. */
+struct damonrec_reader *damonrec_reader_open(const char *path);
+/** Read from @fd (not closed by the reader) in format @fmt (or AUTO). */
+struct damonrec_reader *damonrec_reader_open_fd(int fd,
+						enum damonrec_format fmt);
+void damonrec_reader_close(struct damonrec_reader *r);
+enum damonrec_format damonrec_reader_get_format(const struct damonrec_reader *r);
+/** Intervals from the header (v3, JSON); zeros when the format lacks them. */
+void damonrec_reader_get_intervals(const struct damonrec_reader *r,
+				   struct damonrec_intervals *iv);
+/** Recording start time from the header, or the first snapshot's time. */
+int64_t damonrec_reader_get_start_time(const struct damonrec_reader *r);
+/**
+ * Decode the next snapshot.  Returns 1 and sets *@snap (owned by the reader,
+ * valid until the next call), 0 at a clean end, -1 on error with errno:
+ * EBADMSG for corrupt data, ENODATA for a file cut short, EIO and friends
+ * for read errors.  After -1, get_error_offset() and get_error_message()
+ * say where and what.  Every snapshot before the error was returned.
+ */
+int damonrec_reader_next(struct damonrec_reader *r,
+			 const struct damonrec_snapshot **snap);
+/** Byte offset of the first byte that could not be decoded. */
+uint64_t damonrec_reader_get_error_offset(const struct damonrec_reader *r);
+/** Human-readable reason for the last error (never NULL). */
+const char *damonrec_reader_get_error_message(const struct damonrec_reader *r);
+/** Bytes consumed so far. */
+uint64_t damonrec_reader_get_offset(const struct damonrec_reader *r);
+/** Snapshots the record marks as lost so far. */
+uint64_t damonrec_reader_get_lost(const struct damonrec_reader *r);
+/** Whether a v3 END frame was seen (a clean stop). */
+bool damonrec_reader_has_end(const struct damonrec_reader *r);
+
+/* ------------------------------------------------------------------ */
+/* Writing records                                                      */
+/* ------------------------------------------------------------------ */
+
+struct damonrec_writer;
+
+/** Metadata for a new record; any field may be 0. */
+struct damonrec_record_meta {
+	struct damonrec_intervals intervals;
+	int64_t start_ns;
+};
+
+/** Create (truncate) @path, "-" for stdout, in @fmt: V2, V3, JSON or CSV. */
+struct damonrec_writer *damonrec_writer_open(const char *path,
+					     enum damonrec_format fmt,
+					     const struct damonrec_record_meta *meta);
+/** Write to @fd (not closed by the writer). */
+struct damonrec_writer *damonrec_writer_open_fd(int fd,
+						enum damonrec_format fmt,
+						const struct damonrec_record_meta *meta);
+int damonrec_writer_write(struct damonrec_writer *w,
+			  const struct damonrec_snapshot *s);
+/** Mark @count snapshots of kdamond @k as lost (v3 LOST frame; JSON lost_before). */
+int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
+			      uint64_t count);
+/** Bytes written so far (for --split). */
+uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w);
+/** Flush, write the END frame (v3), close; -1 if anything failed. Frees @w. */
+int damonrec_writer_close(struct damonrec_writer *w);
+
+/* ------------------------------------------------------------------ */
+/* Analysis                                                             */
+/* ------------------------------------------------------------------ */
+
+struct damonrec_wss;
+
+/** Working-set sizes: bytes of regions with nr_accesses >= @min_accesses. */
+struct damonrec_wss *damonrec_wss_new(uint32_t min_accesses);
+void damonrec_wss_free(struct damonrec_wss *w);
+int damonrec_wss_add(struct damonrec_wss *w, const struct damonrec_snapshot *s);
+size_t damonrec_wss_get_count(const struct damonrec_wss *w);
+/** Working-set size at percentile @pct (0 to 100) over the snapshots added. */
+uint64_t damonrec_wss_get_percentile(struct damonrec_wss *w, double pct);
+
+struct damonrec_heatmap;
+
+/**
+ * A time x address heatmap, weighted as damo's "report heats": each region
+ * adds nr_accesses x (time overlap) x (address overlap) to every cell it
+ * covers; cells are then divided by their area.
+ * Use in two passes: scan_range() every snapshot, then add() every snapshot.
+ */
+struct damonrec_heatmap *damonrec_heatmap_new(unsigned int time_bins,
+					      unsigned int addr_bins);
+void damonrec_heatmap_free(struct damonrec_heatmap *h);
+/** Pass 1: learn time span and the address range (largest area between
+ *  gaps common to all snapshots, as damo chooses it). */
+int damonrec_heatmap_scan(struct damonrec_heatmap *h,
+			  const struct damonrec_snapshot *s);
+/** Override the address range (after scanning). */
+int damonrec_heatmap_set_addr_range(struct damonrec_heatmap *h,
+				    uint64_t start, uint64_t end);
+/** Override the time range, in ns of the record's clock. */
+int damonrec_heatmap_set_time_range(struct damonrec_heatmap *h,
+				    int64_t start, int64_t end);
+/** Pass 2: accumulate. */
+int damonrec_heatmap_add(struct damonrec_heatmap *h,
+			 const struct damonrec_snapshot *s);
+void damonrec_heatmap_get_addr_range(const struct damonrec_heatmap *h,
+				     uint64_t *start, uint64_t *end);
+void damonrec_heatmap_get_time_range(const struct damonrec_heatmap *h,
+				     int64_t *start, int64_t *end);
+unsigned int damonrec_heatmap_get_time_bins(const struct damonrec_heatmap *h);
+unsigned int damonrec_heatmap_get_addr_bins(const struct damonrec_heatmap *h);
+/** Average access frequency of a cell (accesses per aggregation). */
+double damonrec_heatmap_get_value(const struct damonrec_heatmap *h,
+				  unsigned int time_bin, unsigned int addr_bin);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DAMONREC_H */
