@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Packaging: the udev rule, the DKMS source tree and the Debian packages.
+#
+#   make install          also installs the udev rule to $(UDEVRULESDIR)
+#   make install-dkms     installs the module sources and dkms.conf to
+#                         $(DKMSSRCDIR) for "dkms add/build/install"
+#   make deb              builds the Debian packages into $(BUILD)/deb/
+#   make deb-lint         runs lintian on them (errors and warnings fail)
+
+DKMS_NAME := damon-rec
+# DKMS looks for module sources in /usr/src whatever PREFIX is, as udev looks
+# for rules in /lib/udev/rules.d.
+DKMSSRCDIR ?= /usr/src/$(DKMS_NAME)-$(VERSION)
+DKMS_DRIVER_SOURCES = $(sort $(wildcard driver/*.c driver/*.h driver/Kbuild*))
+
+UDEV_RULES := packaging/udev/60-damon-rec.rules
+
+DEB_OUT := $(BUILD)/deb
+
+# What "make deb" and the packaging suite need ("make deps" installs them).
+DEB_PACKAGES += debhelper dh-dkms dkms dpkg-dev devscripts fakeroot lintian \
+	pkgconf libcap-dev
+
+.PHONY: deb deb-lint install-udev uninstall-udev install-dkms uninstall-dkms
+
+INSTALL_TARGETS += install-udev
+UNINSTALL_TARGETS += uninstall-udev
+
+install-udev:
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR)
+	$(INSTALL) -m 644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/
+
+uninstall-udev:
+	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
+
+install-dkms:
+	$(INSTALL) -d $(DESTDIR)$(DKMSSRCDIR)/driver \
+		$(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux
+	$(INSTALL) -m 644 $(DKMS_DRIVER_SOURCES) $(DESTDIR)$(DKMSSRCDIR)/driver/
+	$(INSTALL) -m 644 include/uapi/linux/damon_rec.h \
+		$(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' packaging/dkms.conf \
+		>$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+	chmod 644 $(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
+uninstall-dkms:
+	rm -rf $(DESTDIR)$(DKMSSRCDIR)
+
+deb:
+	BUILD=$(BUILD) packaging/mkdeb.sh $(DEB_OUT) $(VERSION)
+
+deb-lint: deb
+	lintian --fail-on error,warning --info $(DEB_OUT)/damonrec_$(VERSION)_*.changes
