@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# damonctl: every cli/*.c is one object of it.
+#
+#   $(BUILD)/damonctl          for the host (glibc and libcap shared)
+#   $(BUILD)/static/damonctl   fully static, for the test VM
+#   $(BUILD)/san/damonctl      with ASan and UBSan, for the host bats tests
+#
+# Both link libdamonrec statically, so that the binary in $(BUILD) runs from
+# the build tree as it does once installed.  cli/cmd_debug.c (the debug
+# command) joins the command table when it exists.
+
+DAMONCTL := $(BUILD)/damonctl
+DAMONCTL_STATIC := $(BUILD)/static/damonctl
+DAMONCTL_SAN := $(BUILD)/san/damonctl
+DAMONCTL_COMPLETION := cli/damonctl.bash-completion
+
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+CLI_HDRS := $(wildcard cli/*.h) lib/damonrec.h include/uapi/linux/damon_rec.h
+CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
+CLI_SAN_OBJS := $(patsubst cli/%.c,$(BUILD)/san/cli/%.o,$(CLI_SRCS))
+CLI_CPPFLAGS := -DDAMONCTL_VERSION='"$(VERSION)"' \
+	$(if $(wildcard cli/cmd_debug.c),-DDAMONCTL_HAVE_DEBUG)
+CLI_LDLIBS := -lcap -pthread -lm
+
+# Names lib/lib.mk gives its archives (defaults if it does not say).
+LIBDAMONREC_A ?= $(BUILD)/libdamonrec.a
+LIBDAMONREC_SAN_A ?= $(BUILD)/san/libdamonrec.a
+
+ALL_TARGETS += $(DAMONCTL)
+INSTALL_TARGETS += install-damonctl
+UNINSTALL_TARGETS += uninstall-damonctl
+VM_PAYLOAD += $(DAMONCTL_STATIC):bin/damonctl
+
+.PHONY: damonctl install-damonctl uninstall-damonctl
+
+damonctl: $(DAMONCTL)
+
+$(BUILD)/cli/%.o: cli/%.c $(CLI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CLI_CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/cli/%.o: cli/%.c $(CLI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CLI_CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) $(SAN_FLAGS) \
+		-c -o $@ $<
+
+$(DAMONCTL): $(CLI_OBJS) $(LIBDAMONREC_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBDAMONREC_A) $(CLI_LDLIBS)
+
+$(DAMONCTL_STATIC): $(CLI_OBJS) $(LIBDAMONREC_A)
+	@mkdir -p $(@D)
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBDAMONREC_A) \
+		$(CLI_LDLIBS)
+
+$(DAMONCTL_SAN): $(CLI_SAN_OBJS) $(LIBDAMONREC_SAN_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(CLI_SAN_OBJS) \
+		$(LIBDAMONREC_SAN_A) $(CLI_LDLIBS)
+
+install-damonctl: $(DAMONCTL)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(DAMONCTL) $(DESTDIR)$(BINDIR)/damonctl
+	$(INSTALL) -m 644 $(DAMONCTL_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/damonctl
+
+uninstall-damonctl:
+	rm -f $(DESTDIR)$(BINDIR)/damonctl $(DESTDIR)$(BASHCOMPDIR)/damonctl

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damonctl convert: decode a record in any format the library reads (v0 to
+ * v3, JSON, CSV, perf script text of damon:damon_aggregated events) and
+ * write it as v2, v3, JSON or CSV, one snapshot at a time.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "damonrec.h"
+
+struct convert_args {
+	const char *in, *out;
+	enum damonrec_format fmt, in_fmt;
+	bool fmt_set;
+};
+
+enum { OPT_FORMAT = 0x100, OPT_IN_FORMAT };
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "OUT", 0, "Output file ('-': standard output)", 0 },
+	{ "format", OPT_FORMAT, "FMT", 0,
+	  "Output format: v2, v3, json or csv (default: from the extension of "
+	  "OUT, .json or .csv, else v3)", 0 },
+	{ "input-format", OPT_IN_FORMAT, "FMT", 0,
+	  "Input format when detection is not wanted: v0, v1, v2, v3, json, "
+	  "csv or perf-script", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct convert_args *a = state->input;
+
+	switch (key) {
+	case 'o':
+		if (!*arg)
+			die_usage("-o needs a file name, or '-' for standard output");
+		a->out = arg;
+		return 0;
+	case OPT_FORMAT:
+		if (damonrec_format_parse(arg, &a->fmt) ||
+		    (a->fmt != DAMONREC_FORMAT_V2 && a->fmt != DAMONREC_FORMAT_V3 &&
+		     a->fmt != DAMONREC_FORMAT_JSON && a->fmt != DAMONREC_FORMAT_CSV))
+			die_usage("--format '%s': convert writes v2, v3, json or csv", arg);
+		a->fmt_set = true;
+		return 0;
+	case OPT_IN_FORMAT:
+		if (damonrec_format_parse(arg, &a->in_fmt) || a->in_fmt == DAMONREC_FORMAT_AUTO)
+			die_usage("--input-format '%s': give v0, v1, v2, v3, json, csv or "
+				  "perf-script", arg);
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->in) {
+			argp_error(state, "extra argument '%s': give one input, and the "
+				   "output with -o", arg);
+			return EINVAL;
+		}
+		a->in = arg;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child children[] = {
+	{ &global_argp, 0, "Global options:", 1 },
+	{ &help_argp, 0, NULL, 2 },
+	{ 0 }
+};
+
+static const struct argp convert_argp = {
+	options, parse, "IN -o OUT",
+	"Convert the record IN ('-': standard input) into OUT.\v"
+	"Examples:\n"
+	"  damonctl convert damon.data -o damon.v2 --format v2\n"
+	"  damonctl convert damon.data -o damon.json\n"
+	"  perf script | damonctl convert - -o perf.data.v3\n\n"
+	"v2 -> v3 -> v2 and v2 -> json -> v2 give back the same bytes.  A "
+	"record that is cut short or corrupt is converted up to its last good "
+	"snapshot; then one error line gives the byte offset and the exit "
+	"status is 3.",
+	children, NULL, NULL
+};
+
+static enum damonrec_format format_from_name(const char *out)
+{
+	size_t n = strlen(out);
+
+	if (n > 5 && !strcmp(out + n - 5, ".json"))
+		return DAMONREC_FORMAT_JSON;
+	if (n > 4 && !strcmp(out + n - 4, ".csv"))
+		return DAMONREC_FORMAT_CSV;
+	return DAMONREC_FORMAT_V3;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	struct convert_args a = { .in_fmt = DAMONREC_FORMAT_AUTO };
+	struct damonrec_record_meta meta = { 0 };
+	const struct damonrec_snapshot *s;
+	struct damonrec_reader *r;
+	struct damonrec_writer *w;
+	struct stat si, so;
+	uint64_t count = 0, lost_put = 0;
+	int ret, code = EXIT_OK, e;
+
+	if (parse_args(&convert_argp, argc, argv, &a, NULL))
+		return EXIT_OK;
+	if (!a.in)
+		die_usage("no input: give IN -o OUT");
+	if (!a.out)
+		die_usage("no output: give -o OUT ('-' for standard output)");
+	if (!a.fmt_set)
+		a.fmt = format_from_name(a.out);
+	if (strcmp(a.in, "-") && strcmp(a.out, "-") && stat(a.in, &si) == 0 &&
+	    stat(a.out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+		die_usage("-o %s is the input itself; write to another file", a.out);
+	if (!strcmp(a.out, "-") && isatty(STDOUT_FILENO) &&
+	    (a.fmt == DAMONREC_FORMAT_V2 || a.fmt == DAMONREC_FORMAT_V3))
+		die_usage("-o -: refusing to write a binary record to a terminal; redirect it");
+	if (strcmp(a.in, "-") && stat(a.in, &si) == 0 && S_ISREG(si.st_mode) && !si.st_size)
+		return err_msg(EXIT_CORRUPT, "%s: empty file, no record in it", a.in);
+
+	if (a.in_fmt != DAMONREC_FORMAT_AUTO || !strcmp(a.in, "-")) {
+		int fd = STDIN_FILENO;
+
+		if (strcmp(a.in, "-")) {
+			FILE *f = fopen(a.in, "re");
+
+			if (!f)
+				return err_msg(EXIT_ERR, "cannot open %s: %s", a.in, strerror(errno));
+			fd = dup(fileno(f));
+			fclose(f);
+		}
+		r = damonrec_reader_open_fd(fd, a.in_fmt);
+	} else {
+		r = damonrec_reader_open(a.in);
+	}
+	if (!r) {
+		e = errno;
+		if (e == EBADMSG || e == ENODATA || e == EPROTO || e == EILSEQ)
+			return err_msg(EXIT_CORRUPT, "%s: not a record damonctl can read (%s)",
+				       a.in, strerror(e));
+		return err_msg(EXIT_ERR, "cannot open %s: %s", a.in, strerror(e));
+	}
+	damonrec_reader_get_intervals(r, &meta.intervals);
+	meta.start_ns = damonrec_reader_get_start_time(r);
+	w = damonrec_writer_open(a.out, a.fmt, &meta);
+	if (!w) {
+		code = err_msg(EXIT_ERR, "cannot create %s: %s", a.out, strerror(errno));
+		damonrec_reader_close(r);
+		return code;
+	}
+	if (!strcmp(a.out, "-"))
+		g.stdout_used = true;
+	while ((ret = damonrec_reader_next(r, &s)) == 1) {
+		uint64_t lb = damonrec_snapshot_get_lost_before(s);
+
+		if (lb) {
+			damonrec_writer_mark_lost(w, damonrec_snapshot_get_kdamond(s), lb);
+			lost_put += lb;
+		}
+		if (damonrec_writer_write(w, s)) {
+			code = err_msg(EXIT_ERR, "writing %s: %s", a.out, strerror(errno));
+			break;
+		}
+		count++;
+	}
+	e = errno;
+	if (ret == 0 && damonrec_reader_get_lost(r) > lost_put)
+		damonrec_writer_mark_lost(w, 0, damonrec_reader_get_lost(r) - lost_put);
+	if (damonrec_writer_close(w) && !code)
+		code = err_msg(EXIT_ERR, "writing %s: %s", a.out, strerror(errno));
+	if (ret < 0 && !code) {
+		if (e == EBADMSG || e == ENODATA || e == EPROTO || e == EILSEQ ||
+		    e == ERANGE || e == EOVERFLOW || e == E2BIG)
+			code = err_msg(EXIT_CORRUPT, "%s: %s at byte %" PRIu64 " after %" PRIu64
+				       " good snapshots (all converted): %s", a.in,
+				       e == ENODATA ? "cut short" : "corrupt",
+				       damonrec_reader_get_error_offset(r), count,
+				       damonrec_reader_get_error_message(r));
+		else
+			code = err_msg(EXIT_ERR, "%s: read error at byte %" PRIu64 ": %s", a.in,
+				       damonrec_reader_get_error_offset(r), strerror(e));
+	}
+	damonrec_reader_close(r);
+	return code;
+}

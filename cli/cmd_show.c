@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damonctl show: print a record in the layout of "damo report raw", or
+ * summarise it, give its working-set size percentiles, or plot it as a
+ * heatmap; optionally restricted to a time range, an address range and a
+ * target.  Input is decoded one snapshot at a time.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "show.h"
+
+enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP };
+
+struct show_args {
+	const char *file;
+	enum show_mode mode;
+	bool csv, raw_numbers;
+	const char *svg;		/* --heatmap=FILE.svg */
+	const char *color;
+	unsigned int rows, cols;	/* --resolution */
+	uint64_t min_accesses;
+	bool time_filter, addr_filter, target_filter;
+	uint64_t t_lo, t_hi;		/* ns after the first snapshot */
+	uint64_t a_lo, a_hi;
+	uint64_t target;
+};
+
+enum {
+	OPT_SUMMARY = 0x100, OPT_CSV, OPT_WSS, OPT_HEATMAP, OPT_TRANGE,
+	OPT_ARANGE, OPT_TARGET, OPT_MINACC, OPT_RESOL, OPT_COLOR, OPT_RAWNUM,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Output (default: damo report raw layout):", 1 },
+	{ "summary", OPT_SUMMARY, NULL, 0, "Summarise the record", 1 },
+	{ "wss", OPT_WSS, NULL, 0, "Working-set size percentiles", 1 },
+	{ "heatmap", OPT_HEATMAP, "FILE.svg", OPTION_ARG_OPTIONAL,
+	  "Access heatmap on the terminal, or as an SVG image in FILE.svg", 1 },
+	{ "csv", OPT_CSV, NULL, 0, "CSV instead of text (regions, or --wss)", 1 },
+	{ "raw-numbers", OPT_RAWNUM, NULL, 0,
+	  "Plain numbers (ns, bytes) instead of human units", 1 },
+	{ NULL, 0, NULL, 0, "Filters:", 2 },
+	{ "time-range", OPT_TRANGE, "START-END", 0,
+	  "Only snapshots in this time after the first one (e.g. 1s-3s, 2-, "
+	  "-500ms; a bare number is seconds)", 2 },
+	{ "address-range", OPT_ARANGE, "START-END", 0,
+	  "Only this address range, regions clipped to it (0x7f0000000000-0x7f0000400000)", 2 },
+	{ "target", OPT_TARGET, "ID", 0, "Only this target id", 2 },
+	{ NULL, 0, NULL, 0, "Tuning:", 3 },
+	{ "min-accesses", OPT_MINACC, "N", 0,
+	  "--wss: count regions with at least N accesses (default 1)", 3 },
+	{ "resolution", OPT_RESOL, "ROWSxCOLS", 0,
+	  "--heatmap: time rows x address columns (default 40x80 on a terminal, "
+	  "200x100 for SVG)", 3 },
+	{ "color", OPT_COLOR, "WHEN", 0, "--heatmap colours: auto, always, never", 3 },
+	{ 0 }
+};
+
+static int dur_s(const char *s, uint64_t *ns)
+{
+	return parse_duration(s, 1000000000ULL, ns);
+}
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct show_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_SUMMARY:
+		a->mode = MODE_SUMMARY;
+		return 0;
+	case OPT_WSS:
+		a->mode = MODE_WSS;
+		return 0;
+	case OPT_HEATMAP:
+		a->mode = MODE_HEATMAP;
+		if (arg) {
+			size_t n = strlen(arg);
+
+			if (n < 5 || strcmp(arg + n - 4, ".svg"))
+				die_usage("--heatmap=%s: images are SVG; name a file ending in .svg", arg);
+			a->svg = arg;
+		}
+		return 0;
+	case OPT_CSV:
+		a->csv = true;
+		return 0;
+	case OPT_RAWNUM:
+		a->raw_numbers = true;
+		return 0;
+	case OPT_TRANGE:
+		if (parse_range(arg, dur_s, &a->t_lo, &a->t_hi))
+			die_usage("--time-range '%s': give START-END with START < END, e.g. 1s-3s", arg);
+		a->time_filter = true;
+		return 0;
+	case OPT_ARANGE:
+		if (parse_range(arg, parse_addr, &a->a_lo, &a->a_hi))
+			die_usage("--address-range '%s': give START-END with START < END, "
+				  "e.g. 0x7f0000000000-0x7f0000400000", arg);
+		a->addr_filter = true;
+		return 0;
+	case OPT_TARGET:
+		if (parse_u64(arg, &a->target))
+			die_usage("--target '%s': not a target id", arg);
+		a->target_filter = true;
+		return 0;
+	case OPT_MINACC:
+		if (parse_u64(arg, &v) || v > UINT32_MAX)
+			die_usage("--min-accesses '%s': not a number", arg);
+		a->min_accesses = v;
+		return 0;
+	case OPT_RESOL: {
+		unsigned int r, c;
+		char x;
+
+		if (sscanf(arg, "%u%c%u", &r, &x, &c) != 3 || (x != 'x' && x != 'X') ||
+		    r < 1 || c < 1 || r > 2000 || c > 2000)
+			die_usage("--resolution '%s': give ROWSxCOLS, e.g. 40x80 (1 to 2000 each)",
+				  arg);
+		a->rows = r;
+		a->cols = c;
+		return 0;
+	}
+	case OPT_COLOR:
+		if (strcmp(arg, "auto") && strcmp(arg, "always") && strcmp(arg, "never"))
+			die_usage("--color '%s': give auto, always or never", arg);
+		a->color = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->file) {
+			argp_error(state, "extra argument '%s': show reads one file", arg);
+			return EINVAL;
+		}
+		a->file = arg;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child children[] = {
+	{ &global_argp, 0, "Global options:", 4 },
+	{ &help_argp, 0, NULL, 5 },
+	{ 0 }
+};
+
+static const struct argp show_argp = {
+	options, parse, "[FILE]",
+	"Show a record: FILE (default damon.data; '-' reads standard input), in "
+	"any format damonctl reads (v0 to v3, JSON, CSV, perf script).\v"
+	"Examples:\n"
+	"  damonctl show\n"
+	"  damonctl show --summary damon.data\n"
+	"  damonctl show --heatmap\n"
+	"  damonctl show --heatmap=heat.svg --resolution 200x100\n"
+	"  damonctl show --wss --json\n"
+	"  damonctl show --time-range 1s-2s --target 0 --csv\n\n"
+	"A record that is cut short or corrupt is shown up to its last good "
+	"snapshot, then one error line gives the byte offset, and the exit "
+	"status is 3.",
+	children, NULL, NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* Decoding with filters                                                */
+/* ------------------------------------------------------------------ */
+
+struct src {
+	const struct show_args *a;
+	struct damonrec_reader *r;
+	struct damonrec_snapshot *scratch;
+	bool have_base;
+	int64_t base;			/* time of the first snapshot */
+	uint64_t seen;			/* snapshots decoded, before filters */
+	int ret;			/* last reader_next() result */
+};
+
+static bool filtering(const struct show_args *a)
+{
+	return a->addr_filter || a->target_filter;
+}
+
+/* Next snapshot passing the filters: 1, 0 at the end, -1 on error. */
+static int src_next(struct src *s, const struct damonrec_snapshot **out)
+{
+	const struct show_args *a = s->a;
+	const struct damonrec_snapshot *snap;
+
+	for (;;) {
+		int64_t t, rel;
+		size_t i, j;
+
+		s->ret = damonrec_reader_next(s->r, &snap);
+		if (s->ret != 1)
+			return s->ret;
+		s->seen++;
+		t = damonrec_snapshot_get_time(snap);
+		if (!s->have_base) {
+			s->base = t;
+			s->have_base = true;
+		}
+		if (a->time_filter) {
+			rel = t - s->base;
+			if (rel < 0 || (uint64_t)rel < a->t_lo)
+				continue;
+			if ((uint64_t)rel > a->t_hi)
+				continue;	/* later snapshots may be out of order */
+		}
+		if (!filtering(a)) {
+			*out = snap;
+			return 1;
+		}
+		damonrec_snapshot_clear(s->scratch);
+		damonrec_snapshot_set_time(s->scratch, t);
+		damonrec_snapshot_set_kdamond(s->scratch, damonrec_snapshot_get_kdamond(snap));
+		damonrec_snapshot_set_lost_before(s->scratch,
+						  damonrec_snapshot_get_lost_before(snap));
+		for (i = 0; i < damonrec_snapshot_get_nr_targets(snap); i++) {
+			const struct damonrec_target *tg = damonrec_snapshot_get_target(snap, i);
+			const struct damonrec_region *rg = damonrec_target_get_regions(tg);
+			size_t n = damonrec_target_get_nr_regions(tg);
+			int ti;
+
+			if (a->target_filter && damonrec_target_get_id(tg) != a->target)
+				continue;
+			ti = damonrec_snapshot_add_target(s->scratch, damonrec_target_get_id(tg));
+			if (ti < 0)
+				return -1;
+			for (j = 0; j < n; j++) {
+				struct damonrec_region c = rg[j];
+
+				if (a->addr_filter) {
+					if (c.end <= a->a_lo || c.start >= a->a_hi)
+						continue;
+					if (c.start < a->a_lo)
+						c.start = a->a_lo;
+					if (c.end > a->a_hi)
+						c.end = a->a_hi;
+				}
+				if (damonrec_snapshot_add_region(s->scratch, (size_t)ti, &c))
+					return -1;
+			}
+		}
+		*out = s->scratch;
+		return 1;
+	}
+}
+
+static int open_error(const char *file, int err)
+{
+	if (err == ENOENT && !strcmp(file, "damon.data"))
+		return err_msg(EXIT_ERR, "cannot open damon.data: %s; record one with "
+			       "'damonctl record', or name a file", strerror(err));
+	if (err == EBADMSG || err == ENODATA || err == EPROTO || err == EILSEQ ||
+	    err == ENOMSG)
+		return err_msg(EXIT_CORRUPT, "%s: not a record damonctl can read (%s)",
+			       file, strerror(err));
+	return err_msg(EXIT_ERR, "cannot open %s: %s", file, strerror(err));
+}
+
+static int src_open(struct src *s, const struct show_args *a, int fd)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->a = a;
+	if (fd < 0 && strcmp(a->file, "-") && stat(a->file, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0)
+		return err_msg(EXIT_CORRUPT, "%s: empty file, no record in it", a->file);
+	s->r = fd >= 0 ? damonrec_reader_open_fd(fd, DAMONREC_FORMAT_AUTO) :
+			 damonrec_reader_open(a->file);
+	if (!s->r)
+		return open_error(a->file, errno);
+	s->scratch = damonrec_snapshot_new();
+	if (!s->scratch) {
+		damonrec_reader_close(s->r);
+		return err_msg(EXIT_ERR, "out of memory");
+	}
+	return 0;
+}
+
+static void src_close(struct src *s)
+{
+	damonrec_reader_close(s->r);
+	damonrec_snapshot_free(s->scratch);
+	s->r = NULL;
+	s->scratch = NULL;
+}
+
+/* After the loop: 0, or the one error line for a bad record. */
+static int src_result(struct src *s)
+{
+	int e = errno;
+
+	if (s->ret >= 0)
+		return EXIT_OK;
+	fflush(stdout);
+	if (e == EBADMSG || e == ENODATA || e == EPROTO || e == EILSEQ || e == ERANGE ||
+	    e == EOVERFLOW || e == E2BIG)
+		return err_msg(EXIT_CORRUPT, "%s: %s at byte %" PRIu64 " after %" PRIu64
+			       " good snapshots: %s", s->a->file,
+			       e == ENODATA ? "cut short" : "corrupt",
+			       damonrec_reader_get_error_offset(s->r), s->seen,
+			       damonrec_reader_get_error_message(s->r));
+	return err_msg(EXIT_ERR, "%s: read error at byte %" PRIu64 ": %s", s->a->file,
+		       damonrec_reader_get_error_offset(s->r), strerror(e));
+}
+
+/* ------------------------------------------------------------------ */
+/* Default output: damo report raw                                      */
+/* ------------------------------------------------------------------ */
+
+static const char *tfmt(char *b, size_t n, int64_t ns, bool raw)
+{
+	if (raw) {
+		snprintf(b, n, "%" PRId64, ns);
+		return b;
+	}
+	return fmt_time(b, n, ns);
+}
+
+static int show_raw(const struct show_args *a)
+{
+	const struct damonrec_snapshot *s;
+	struct damonrec_intervals iv;
+	struct src src;
+	int64_t prev[64], base = 0;
+	bool printed_base = false;
+	int code, ret;
+	size_t i;
+
+	code = src_open(&src, a, -1);
+	if (code)
+		return code;
+	damonrec_reader_get_intervals(src.r, &iv);
+	for (i = 0; i < 64; i++)
+		prev[i] = INT64_MIN;
+
+	while ((ret = src_next(&src, &s)) == 1) {
+		unsigned int k = damonrec_snapshot_get_kdamond(s) % 64;
+		int64_t end = damonrec_snapshot_get_time(s), start;
+		char b1[48], b2[48], b3[48];
+
+		/* A snapshot covers the aggregation that ended at its time. */
+		if (prev[k] != INT64_MIN && prev[k] < end)
+			start = prev[k];
+		else
+			start = end - (int64_t)iv.aggr_us * 1000;
+		prev[k] = end;
+		if (!printed_base) {
+			printf("base_time_absolute: %s\n\n", tfmt(b1, sizeof(b1), start,
+								  a->raw_numbers));
+			base = start;
+			printed_base = true;
+		}
+		for (i = 0; i < damonrec_snapshot_get_nr_targets(s); i++) {
+			const struct damonrec_target *t = damonrec_snapshot_get_target(s, i);
+			const struct damonrec_region *r = damonrec_target_get_regions(t);
+			size_t j, n = damonrec_target_get_nr_regions(t);
+
+			printf("monitoring_start:    %16s\n", tfmt(b1, sizeof(b1), start - base, a->raw_numbers));
+			printf("monitoring_end:      %16s\n", tfmt(b2, sizeof(b2), end - base, a->raw_numbers));
+			printf("monitoring_duration: %16s\n", tfmt(b3, sizeof(b3), end - start, a->raw_numbers));
+			printf("target_id: %" PRIu64 "\n", damonrec_target_get_id(t));
+			printf("nr_regions: %zu\n", n);
+			printf("# %10s %12s  %12s  %11s %5s\n", "start_addr", "end_addr",
+			       "length", "nr_accesses", "age");
+			for (j = 0; j < n; j++) {
+				char sz[32];
+
+				if (a->raw_numbers)
+					snprintf(sz, sizeof(sz), "%" PRIu64, r[j].end - r[j].start);
+				else
+					fmt_size(sz, sizeof(sz), r[j].end - r[j].start);
+				printf("%012" PRIx64 "-%012" PRIx64 " (%12s) %11u %5u\n",
+				       r[j].start, r[j].end, sz, r[j].nr_accesses, r[j].age);
+			}
+			putchar('\n');
+		}
+	}
+	code = src_result(&src);
+	src_close(&src);
+	return code;
+}
+
+/* --csv (and --json): through the library's writers. */
+static int show_export(const struct show_args *a, enum damonrec_format fmt)
+{
+	struct damonrec_record_meta meta = { 0 };
+	const struct damonrec_snapshot *s;
+	struct damonrec_writer *w;
+	struct src src;
+	uint64_t lost_put = 0;
+	int code, ret;
+
+	code = src_open(&src, a, -1);
+	if (code)
+		return code;
+	damonrec_reader_get_intervals(src.r, &meta.intervals);
+	meta.start_ns = damonrec_reader_get_start_time(src.r);
+	fflush(stdout);
+	w = damonrec_writer_open_fd(STDOUT_FILENO, fmt, &meta);
+	if (!w) {
+		code = err_msg(EXIT_ERR, "cannot write %s: %s", damonrec_format_name(fmt),
+			       strerror(errno));
+		src_close(&src);
+		return code;
+	}
+	g.stdout_used = true;
+	while ((ret = src_next(&src, &s)) == 1) {
+		uint64_t lb = damonrec_snapshot_get_lost_before(s);
+
+		if (lb) {
+			damonrec_writer_mark_lost(w, damonrec_snapshot_get_kdamond(s), lb);
+			lost_put += lb;
+		}
+		if (damonrec_writer_write(w, s))
+			break;
+	}
+	if (ret == 0 && damonrec_reader_get_lost(src.r) > lost_put)
+		damonrec_writer_mark_lost(w, 0, damonrec_reader_get_lost(src.r) - lost_put);
+	if (damonrec_writer_close(w) && ret >= 0) {
+		code = errno == EPIPE ? EXIT_OK :
+			err_msg(EXIT_ERR, "writing standard output: %s", strerror(errno));
+		src_close(&src);
+		return code;
+	}
+	code = src_result(&src);
+	src_close(&src);
+	return code;
+}
+
+/* ------------------------------------------------------------------ */
+/* --summary                                                            */
+/* ------------------------------------------------------------------ */
+
+#define MAX_IDS 64
+
+static void add_id(uint64_t *ids, size_t *n, bool *more, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (ids[i] == id)
+			return;
+	if (*n < MAX_IDS)
+		ids[(*n)++] = id;
+	else
+		*more = true;
+}
+
+static int show_summary(const struct show_args *a)
+{
+	const struct damonrec_snapshot *s;
+	struct damonrec_intervals iv;
+	struct damonrec_wss *wss;
+	uint64_t ids[MAX_IDS], kds[MAX_IDS];
+	size_t nids = 0, nkds = 0;
+	bool more_ids = false, more_kds = false;
+	uint64_t count = 0, regions = 0, min_r = UINT64_MAX, max_r = 0;
+	uint64_t lo = UINT64_MAX, hi = 0, total_lost;
+	uint32_t max_acc = 0;
+	int64_t first = 0, last = 0;
+	struct src src;
+	int code, ret;
+	size_t i, j;
+	char b1[48], b2[48], b3[48];
+
+	code = src_open(&src, a, -1);
+	if (code)
+		return code;
+	wss = damonrec_wss_new(a->min_accesses ? (uint32_t)a->min_accesses : 1);
+	if (!wss) {
+		src_close(&src);
+		return err_msg(EXIT_ERR, "out of memory");
+	}
+	damonrec_reader_get_intervals(src.r, &iv);
+	while ((ret = src_next(&src, &s)) == 1) {
+		size_t nr = damonrec_snapshot_get_nr_regions(s);
+		int64_t t = damonrec_snapshot_get_time(s);
+
+		if (!count)
+			first = t;
+		last = t;
+		count++;
+		regions += nr;
+		if (nr < min_r)
+			min_r = nr;
+		if (nr > max_r)
+			max_r = nr;
+		add_id(kds, &nkds, &more_kds, damonrec_snapshot_get_kdamond(s));
+		for (i = 0; i < damonrec_snapshot_get_nr_targets(s); i++) {
+			const struct damonrec_target *t2 = damonrec_snapshot_get_target(s, i);
+			const struct damonrec_region *r = damonrec_target_get_regions(t2);
+			size_t n = damonrec_target_get_nr_regions(t2);
+
+			add_id(ids, &nids, &more_ids, damonrec_target_get_id(t2));
+			if (!n)
+				continue;
+			if (r[0].start < lo)
+				lo = r[0].start;
+			if (r[n - 1].end > hi)
+				hi = r[n - 1].end;
+			for (j = 0; j < n; j++)
+				if (r[j].nr_accesses > max_acc)
+					max_acc = r[j].nr_accesses;
+		}
+		damonrec_wss_add(wss, s);
+	}
+	total_lost = damonrec_reader_get_lost(src.r);
+	if (!count)
+		min_r = 0;
+	if (lo > hi)
+		lo = hi = 0;
+
+	if (g.json) {
+		json_begin(stdout);
+		json_obj_open(NULL);
+		json_str("file", a->file);
+		json_str("format", damonrec_format_name(damonrec_reader_get_format(src.r)));
+		json_bool("complete", src.ret == 0);
+		json_bool("end_marker", damonrec_reader_has_end(src.r));
+		json_u64("sample_us", iv.sample_us);
+		json_u64("aggr_us", iv.aggr_us);
+		json_u64("update_us", iv.update_us);
+		json_i64("start_ns", damonrec_reader_get_start_time(src.r));
+		json_i64("first_ns", first);
+		json_i64("last_ns", last);
+		json_i64("duration_ns", last - first);
+		json_u64("snapshots", count);
+		json_u64("lost", total_lost);
+		json_arr_open("kdamonds");
+		for (i = 0; i < nkds; i++)
+			json_u64(NULL, kds[i]);
+		json_arr_close();
+		json_arr_open("targets");
+		for (i = 0; i < nids; i++)
+			json_u64(NULL, ids[i]);
+		json_arr_close();
+		json_u64("regions", regions);
+		json_u64("min_regions", min_r);
+		json_u64("max_regions", max_r);
+		json_u64("addr_start", lo);
+		json_u64("addr_end", hi);
+		json_u64("max_nr_accesses", max_acc);
+		json_obj_open("wss");
+		json_u64("min_accesses", a->min_accesses ? a->min_accesses : 1);
+		json_u64("p50", count ? damonrec_wss_get_percentile(wss, 50) : 0);
+		json_u64("p90", count ? damonrec_wss_get_percentile(wss, 90) : 0);
+		json_u64("p99", count ? damonrec_wss_get_percentile(wss, 99) : 0);
+		json_u64("max", count ? damonrec_wss_get_percentile(wss, 100) : 0);
+		json_obj_close();
+		json_obj_close();
+		json_end();
+	} else {
+		enum damonrec_format f = damonrec_reader_get_format(src.r);
+
+		printf("file:       %s\n", a->file);
+		printf("format:     %s%s\n", damonrec_format_name(f) ? damonrec_format_name(f) : "?",
+		       f == DAMONREC_FORMAT_V3 ? (damonrec_reader_has_end(src.r) ?
+						  " (stopped cleanly)" : " (no end marker: cut short)") : "");
+		if (iv.sample_us || iv.aggr_us || iv.update_us)
+			printf("intervals:  sample %s, aggr %s, update %s\n",
+			       fmt_time(b1, sizeof(b1), (int64_t)iv.sample_us * 1000),
+			       fmt_time(b2, sizeof(b2), (int64_t)iv.aggr_us * 1000),
+			       fmt_time(b3, sizeof(b3), (int64_t)iv.update_us * 1000));
+		else
+			printf("intervals:  not recorded in this format\n");
+		if (count) {
+			printf("start:      %s\n", fmt_wallclock(b1, sizeof(b1), first));
+			printf("duration:   %s\n", fmt_time(b1, sizeof(b1), last - first));
+		}
+		printf("snapshots:  %" PRIu64 ", %" PRIu64 " lost\n", count, total_lost);
+		printf("kdamonds:   %zu%s\n", nkds, more_kds ? "+" : "");
+		printf("targets:    %zu%s (ids", nids, more_ids ? "+" : "");
+		for (i = 0; i < nids && i < 8; i++)
+			printf(" %" PRIu64, ids[i]);
+		printf("%s)\n", nids > 8 ? " ..." : "");
+		printf("regions:    %" PRIu64 " in all, %.1f per snapshot (%" PRIu64
+		       " to %" PRIu64 ")\n", regions, count ? (double)regions / count : 0.0,
+		       min_r, max_r);
+		printf("addresses:  0x%" PRIx64 "-0x%" PRIx64 " (%s)\n", lo, hi,
+		       fmt_size(b1, sizeof(b1), hi - lo));
+		printf("accesses:   at most %u per aggregation\n", max_acc);
+		if (count)
+			printf("wss:        median %s, 90%% %s, max %s\n",
+			       fmt_size(b1, sizeof(b1), damonrec_wss_get_percentile(wss, 50)),
+			       fmt_size(b2, sizeof(b2), damonrec_wss_get_percentile(wss, 90)),
+			       fmt_size(b3, sizeof(b3), damonrec_wss_get_percentile(wss, 100)));
+	}
+	damonrec_wss_free(wss);
+	code = src_result(&src);
+	src_close(&src);
+	return code;
+}
+
+/* ------------------------------------------------------------------ */
+/* --wss                                                                */
+/* ------------------------------------------------------------------ */
+
+static int show_wss(const struct show_args *a)
+{
+	static const double pcts[] = { 0, 25, 50, 75, 90, 95, 99, 100 };
+	uint32_t min_acc = a->min_accesses ? (uint32_t)a->min_accesses : 1;
+	const struct damonrec_snapshot *s;
+	struct damonrec_wss *wss;
+	long double sum = 0;
+	uint64_t count = 0;
+	struct src src;
+	int code, ret;
+	size_t i, j;
+	char b[48];
+
+	code = src_open(&src, a, -1);
+	if (code)
+		return code;
+	wss = damonrec_wss_new(min_acc);
+	if (!wss) {
+		src_close(&src);
+		return err_msg(EXIT_ERR, "out of memory");
+	}
+	while ((ret = src_next(&src, &s)) == 1) {
+		uint64_t ws = 0;
+
+		for (i = 0; i < damonrec_snapshot_get_nr_targets(s); i++) {
+			const struct damonrec_target *t = damonrec_snapshot_get_target(s, i);
+			const struct damonrec_region *r = damonrec_target_get_regions(t);
+			size_t n = damonrec_target_get_nr_regions(t);
+
+			for (j = 0; j < n; j++)
+				if (r[j].nr_accesses >= min_acc)
+					ws += r[j].end - r[j].start;
+		}
+		sum += ws;
+		count++;
+		damonrec_wss_add(wss, s);
+	}
+	if (g.json) {
+		json_begin(stdout);
+		json_obj_open(NULL);
+		json_u64("min_accesses", min_acc);
+		json_u64("snapshots", count);
+		json_double("average", count ? (double)(sum / count) : 0);
+		json_arr_open("percentiles");
+		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+			json_obj_open(NULL);
+			json_double("percentile", pcts[i]);
+			json_u64("bytes", damonrec_wss_get_percentile(wss, pcts[i]));
+			json_obj_close();
+		}
+		json_arr_close();
+		json_obj_close();
+		json_end();
+	} else if (a->csv) {
+		printf("percentile,bytes\n");
+		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++)
+			printf("%g,%" PRIu64 "\n", pcts[i],
+			       damonrec_wss_get_percentile(wss, pcts[i]));
+	} else {
+		printf("# <percentile> <wss>\n");
+		printf("# snapshots: %" PRIu64 ", regions with %u or more accesses\n",
+		       count, min_acc);
+		if (count)
+			printf("# avr:\t%s\n", a->raw_numbers ?
+			       (snprintf(b, sizeof(b), "%.0Lf", sum / count), b) :
+			       fmt_size(b, sizeof(b), (uint64_t)(sum / count)));
+		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+			uint64_t v = damonrec_wss_get_percentile(wss, pcts[i]);
+
+			if (a->raw_numbers)
+				snprintf(b, sizeof(b), "%" PRIu64, v);
+			else
+				fmt_size(b, sizeof(b), v);
+			printf("%3g %15s\n", pcts[i], b);
+		}
+	}
+	damonrec_wss_free(wss);
+	code = src_result(&src);
+	src_close(&src);
+	return code;
+}
+
+/* ------------------------------------------------------------------ */
+/* --heatmap                                                            */
+/* ------------------------------------------------------------------ */
+
+/* stdin cannot be read twice: keep a copy in an unlinked temporary file. */
+static int spool_stdin(void)
+{
+	char buf[1 << 16];
+	FILE *tmp = tmpfile();
+	ssize_t n;
+	int fd;
+
+	if (!tmp)
+		return -1;
+	fd = dup(fileno(tmp));
+	fclose(tmp);
+	if (fd < 0)
+		return -1;
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (write(fd, buf, (size_t)n) != n) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static unsigned int term_columns(void)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col)
+		return ws.ws_col;
+	if (c && atoi(c) > 0)
+		return (unsigned int)atoi(c);
+	return 100;
+}
+
+static int show_heatmap(const struct show_args *a)
+{
+	struct heatmap_view v = { .source = a->file };
+	const struct damonrec_snapshot *s;
+	struct damonrec_heatmap *h = NULL;
+	unsigned int rows, cols;
+	uint64_t count = 0;
+	int fd = -1, code, ret;
+	char tgt[32];
+	struct src src;
+
+	if (!strcmp(a->file, "-")) {
+		fd = spool_stdin();
+		if (fd < 0)
+			return err_msg(EXIT_ERR, "cannot buffer standard input: %s",
+				       strerror(errno));
+	}
+	/* Pass 1: how many snapshots, and the ranges. */
+	code = src_open(&src, a, fd);
+	if (code)
+		goto out;
+	while ((ret = src_next(&src, &s)) == 1)
+		count++;
+	code = src_result(&src);
+	src_close(&src);
+	if (code)
+		goto out;
+	if (!count) {
+		code = err_msg(EXIT_ERR, "%s: no snapshots%s to plot", a->file,
+			       a->time_filter || a->addr_filter || a->target_filter ?
+			       " pass the filters" : "");
+		goto out;
+	}
+	if (a->rows) {
+		rows = a->rows;
+		cols = a->cols;
+	} else if (a->svg) {
+		rows = count < 200 ? (unsigned int)count : 200;
+		cols = 100;
+	} else {
+		unsigned int w = term_columns();
+
+		rows = count < 40 ? (unsigned int)count : 40;
+		cols = w > 96 ? 80 : (w > 30 ? w - 16 : 16);
+	}
+	h = damonrec_heatmap_new(rows, cols);
+	if (!h) {
+		code = err_msg(EXIT_ERR, "cannot make a %ux%u heatmap: %s", rows, cols,
+			       strerror(errno));
+		goto out;
+	}
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_SET);
+	code = src_open(&src, a, fd);
+	if (code)
+		goto out;
+	while ((ret = src_next(&src, &s)) == 1)
+		damonrec_heatmap_scan(h, s);
+	src_close(&src);
+	if (a->addr_filter)
+		damonrec_heatmap_set_addr_range(h, a->a_lo, a->a_hi == UINT64_MAX ?
+						a->a_hi : a->a_hi);
+
+	/* Pass 2: accumulate. */
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_SET);
+	code = src_open(&src, a, fd);
+	if (code)
+		goto out;
+	while ((ret = src_next(&src, &s)) == 1)
+		damonrec_heatmap_add(h, s);
+	v.base_ns = src.base;
+	src_close(&src);
+
+	v.h = h;
+	if (a->target_filter)
+		snprintf(tgt, sizeof(tgt), "%" PRIu64, a->target);
+	else
+		snprintf(tgt, sizeof(tgt), "all");
+	v.target = tgt;
+	if (a->svg) {
+		if (heatmap_write_svg(a->svg, &v)) {
+			code = err_msg(EXIT_ERR, "cannot write %s: %s", a->svg, strerror(errno));
+			goto out;
+		}
+		if (!g.json)
+			printf("wrote %s (%u x %u cells)\n", a->svg, rows, cols);
+		else {
+			json_begin(stdout);
+			json_obj_open(NULL);
+			json_str("svg", a->svg);
+			json_u64("time_bins", rows);
+			json_u64("addr_bins", cols);
+			json_obj_close();
+			json_end();
+		}
+	} else if (g.json) {
+		uint64_t a0, a1;
+		int64_t t0, t1;
+		unsigned int t, c;
+
+		damonrec_heatmap_get_addr_range(h, &a0, &a1);
+		damonrec_heatmap_get_time_range(h, &t0, &t1);
+		json_begin(stdout);
+		json_obj_open(NULL);
+		json_u64("addr_start", a0);
+		json_u64("addr_end", a1);
+		json_i64("time_start_ns", t0);
+		json_i64("time_end_ns", t1);
+		json_arr_open("rows");
+		for (t = 0; t < rows; t++) {
+			json_arr_open(NULL);
+			for (c = 0; c < cols; c++)
+				json_double(NULL, damonrec_heatmap_get_value(h, t, c));
+			json_arr_close();
+		}
+		json_arr_close();
+		json_obj_close();
+		json_end();
+	} else {
+		v.color = heatmap_color_mode(stdout, a->color);
+		heatmap_print_term(stdout, &v);
+	}
+	code = EXIT_OK;
+out:
+	damonrec_heatmap_free(h);
+	if (fd >= 0)
+		close(fd);
+	return code;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static char obuf[1 << 20];
+	struct show_args a = { .min_accesses = 0 };
+
+	if (parse_args(&show_argp, argc, argv, &a, NULL))
+		return EXIT_OK;
+	if (!a.file)
+		a.file = "damon.data";
+	if (a.csv && g.json)
+		die_usage("--csv and --json exclude each other");
+	if (a.csv && (a.mode == MODE_SUMMARY || a.mode == MODE_HEATMAP))
+		die_usage("--csv goes with the region listing or --wss");
+	if ((a.rows || a.color) && a.mode != MODE_HEATMAP)
+		die_usage("--resolution and --color go with --heatmap");
+	if (a.min_accesses && a.mode != MODE_WSS && a.mode != MODE_SUMMARY)
+		die_usage("--min-accesses goes with --wss or --summary");
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+
+	switch (a.mode) {
+	case MODE_SUMMARY:
+		return show_summary(&a);
+	case MODE_WSS:
+		return show_wss(&a);
+	case MODE_HEATMAP:
+		return show_heatmap(&a);
+	case MODE_RAW:
+	default:
+		if (g.json)
+			return show_export(&a, DAMONREC_FORMAT_JSON);
+		if (a.csv)
+			return show_export(&a, DAMONREC_FORMAT_CSV);
+		return show_raw(&a);
+	}
+}
