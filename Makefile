@@ -17,17 +17,27 @@ ALL_TARGETS :=
 CLEAN_FILES :=
 INSTALL_TARGETS :=
 UNINSTALL_TARGETS :=
+# What the test VM gets: SRC:DEST pairs, DEST relative to /opt/damonrec,
+# SRC a make target or an existing file (see tests/tests.mk).
+VM_PAYLOAD :=
+# Debian packages beyond scripts/deps.sh's own list; NAME/bookworm-backports
+# for one from backports.
+DEB_PACKAGES :=
 
 include lib/lib.mk
 include cli/cli.mk
 include driver/driver.mk
 include man/man.mk
--include tests/tests.mk
+include tests/tests.mk
 -include bench/bench.mk
 -include fuzz/fuzz.mk
 -include packaging/packaging.mk
 
 .PHONY: all clean install uninstall check deps demo
+
+# Installs what is missing, quickly does nothing otherwise.
+deps:
+	@scripts/deps.sh $(DEB_PACKAGES)
 
 all: $(ALL_TARGETS)
 

@@ -42,3 +42,9 @@ KDIR ?= /lib/modules/$(KREL_RUNNING)/build
 else
 KDIR ?= $(KDIR_612)
 endif
+
+# The test VM's kernel release (the current bookworm-backports cloud kernel,
+# resolved at run time by scripts/kver.sh) and its headers: modules for
+# VM_PAYLOAD build against VM_KDIR.  Resolved once, on first use.
+VM_KREL = $(eval VM_KREL := $$(shell scripts/kver.sh))$(VM_KREL)
+VM_KDIR = /usr/src/linux-headers-$(VM_KREL)

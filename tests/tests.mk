@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests, the test VM and the demo.
+#
+#   make check                  deps (if missing), build, every suite in
+#                               tests/suites/, ending "N passed, N failed"
+#   make vm-test                every tests/vm/*.bats in the test VM
+#   make vm-test T=a.bats       only these files (they may live anywhere)
+#   make vm-shell               an interactive shell in the test VM
+#   make demo                   boots the VM and shows the device
+#
+# The VM gets what VM_PAYLOAD lists, as SRC:DEST pairs with DEST relative
+# to /opt/damonrec in the guest, e.g. in a fragment
+#   VM_PAYLOAD += $(BUILD)/static/damonctl:bin/damonctl
+# where SRC is a make target (built before the VM boots) or a file.
+# VM_DEMO names the guest script 'make demo' runs (default tests/vm/demo.sh).
+# Variables read by tests/vm/run.sh (VM_TIMEOUT, VM_KREL...) pass through
+# the environment.
+
+.PHONY: vm-test vm-shell vm-demo vm-payload
+
+VM_BUILD := $(BUILD)/vm
+VM_RUNAS := $(VM_BUILD)/runas
+VM_DEMO ?= tests/vm/demo.sh
+T ?=
+
+# The SRC halves of the pairs.
+VM_PAYLOAD_FILES = $(foreach p,$(VM_PAYLOAD),$(firstword $(subst :, ,$(p))))
+
+VM_RUN = VM_BUILD='$(VM_BUILD)' VM_RUNAS='$(VM_RUNAS)' \
+	VM_PAYLOAD='$(VM_PAYLOAD)' VM_DEMO='$(VM_DEMO)' tests/vm/run.sh
+
+# The guest's helper to drop privileges (busybox has no setuid tool).
+$(VM_RUNAS): tests/vm/runas.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O2 -static -o $@ $<
+
+vm-payload: $(VM_RUNAS) $(VM_PAYLOAD_FILES)
+
+vm-test: vm-payload
+	@$(VM_RUN) $(T)
+
+vm-shell: vm-payload
+	@$(VM_RUN) --mode shell
+
+vm-demo: vm-payload
+	@$(VM_RUN) --mode demo
+
+# check and demo first install what is missing, then start a new make, which
+# sees the kernel headers and tools that may just have arrived; check.sh
+# does both as its first two steps.
+check:
+	+@MAKE='$(MAKE)' DEB_PACKAGES='$(DEB_PACKAGES)' tests/check.sh
+
+demo:
+	+@scripts/deps.sh $(DEB_PACKAGES)
+	+@$(MAKE) --no-print-directory vm-demo
