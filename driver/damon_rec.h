@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * damon_rec.h - internals of the /dev/damon_rec recorder
+ *
+ * The recorder has three parts:
+ *
+ *  - damon_rec_snap.c: the damon_aggregated probe.  It runs in each kdamond
+ *    thread, rebuilds whole snapshots from the per-region events, encodes
+ *    their targets and regions into a per-kdamond scratch area and hands
+ *    them to the buffer pool.
+ *  - damon_rec_buf.c: the buffer pool, records committed whole ("units"),
+ *    the flush worker that writes full buffers to the output file, and the
+ *    stream that read() drains.
+ *  - damon_rec_enc.c: the v2 and v3 encoders (lib/RECORD-FORMAT.md).
+ *  - damon_rec_main.c: the misc device, its ioctls, start and stop.
+ *
+ * Locking:
+ *  - drec.ctl_lock (mutex) serializes settings, start and stop.
+ *  - drec.lock (spinlock) protects the pool, the counters and the v3 file
+ *    state (kdamond indexes, pending LOST counts, previous snapshot time).
+ *    The probe takes it with preemption already disabled.
+ *  - drec.read_lock (mutex) serializes readers of the stream.
+ *  - A kdamond's assembly state is only touched by its own thread, and by
+ *    the stopper once the probe is unregistered and synchronized.
+ */
+#ifndef _DAMON_REC_INTERNAL_H
+#define _DAMON_REC_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/time64.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/damon_rec.h>
+
+#include "compat.h"
+
+/*
+ * Debug prints of the recorder.  Every one goes through this macro so that
+ * they can all be routed to another store at once.
+ */
+#define drec_dbg(fmt, ...)	pr_debug(fmt, ##__VA_ARGS__)
+
+/* Buffers preallocated at start: at least this many, and this many bytes. */
+#define DREC_MIN_BUFS		4
+#define DREC_MIN_POOL		(256 * 1024)
+/* The pool never grows past this many bytes. */
+#define DREC_MAX_POOL		(64 * 1024 * 1024)
+
+/* kdamond threads followed in one recording. */
+#define DREC_MAX_KDAMONDS	64
+/* kdamonds whose assembly state is preallocated at start. */
+#define DREC_PREALLOC_KDAMONDS	2
+/* Regions and targets preallocated per kdamond. */
+#define DREC_PREALLOC_REGIONS	1024
+#define DREC_PREALLOC_TARGETS	8
+
+/* v3 constants (lib/RECORD-FORMAT.md). */
+#define DREC_V3_HDR_LEN		64
+#define DREC_V3_ADDR_SHIFT	12
+#define DREC_V3_FRAME_SNAPSHOT	0x01
+#define DREC_V3_FRAME_LOST	0x02
+#define DREC_V3_FRAME_KDAMOND	0x03
+#define DREC_V3_FRAME_END	0x04
+#define DREC_V3_FRAME_MAX	(64 * 1024 * 1024)
+#define DREC_V2_HDR_LEN		20
+#define DREC_V2_SNAP_HDR_LEN	20
+
+/* Reasons of a v3 LOST frame. */
+enum drec_lost_reason {
+	DREC_LOST_FULL = 1,
+	DREC_LOST_NOMEM = 2,
+	DREC_LOST_ERROR = 3,
+};
+
+/* Longest varint. */
+#define DREC_VARINT_MAX		10
+
+/**
+ * struct drec_buf - one buffer of the pool
+ * @list: on drec.free or drec.ready.
+ * @len: bytes filled.
+ * @off: bytes already written to the output or read.
+ * @last_end: offset just past the last unit that ends in this buffer, or 0.
+ * @nr_snaps: snapshots that end in this buffer.
+ * @nr_regions: regions of those snapshots.
+ * @data: @drec.buf_len bytes.
+ */
+struct drec_buf {
+	struct list_head list;
+	size_t len;
+	size_t off;
+	size_t last_end;
+	u32 nr_snaps;
+	u32 nr_regions;
+	u8 data[];
+};
+
+/**
+ * struct drec_region - one region of a snapshot
+ * @start: start address.
+ * @end: end address (exclusive).
+ * @nr_accesses: DAMON's nr_accesses.
+ * @age: DAMON's age, 0 where the kernel has none.
+ */
+struct drec_region {
+	u64 start;
+	u64 end;
+	u32 nr_accesses;
+	u32 age;
+};
+
+/**
+ * struct drec_target - one target of a snapshot
+ * @id: index of the target in its DAMON context.
+ * @nr_regions: regions announced by the events (their nr_regions).
+ * @first: index of its first region in &drec_snap.regions.
+ */
+struct drec_target {
+	u32 id;
+	u32 nr_regions;
+	u32 first;
+};
+
+/**
+ * struct drec_snap - a snapshot, as assembled or as last committed
+ * @regions: regions of every target, target after target.
+ * @targets: the targets.
+ * @regions_cap: capacity of @regions.
+ * @targets_cap: capacity of @targets.
+ * @nr_regions: regions stored.
+ * @nr_targets: targets stored.
+ * @ts: CLOCK_REALTIME when the snapshot's first event arrived.
+ */
+struct drec_snap {
+	struct drec_region *regions;
+	struct drec_target *targets;
+	u32 regions_cap;
+	u32 targets_cap;
+	u32 nr_regions;
+	u32 nr_targets;
+	struct timespec64 ts;
+};
+
+/**
+ * struct drec_kdamond - what the recorder knows about one kdamond thread
+ * @task: the thread (identity only, never dereferenced).
+ * @pid: its pid.
+ * @file_idx: v3 kdamond index in the file, -1 before its first frame
+ *	(drec.lock).
+ * @pending_lost: v3 snapshots lost and not yet reported in a LOST frame, by
+ *	reason - 1 (drec.lock).
+ * @snap: the snapshot being assembled and the reference (the last committed).
+ * @cur: index in @snap of the one being assembled.
+ * @has_ref: @snap[!cur] holds a committed snapshot.
+ * @assembling: a snapshot is being assembled.
+ * @torn: the snapshot being assembled misses events.
+ * @nomem: storing the snapshot being assembled needed memory it did not get.
+ * @seen: snapshots completed by this kdamond in this recording.
+ * @cur_tid: target of the last event.
+ * @cur_expected: nr_regions of that target.
+ * @cur_received: events received for that target.
+ * @cur_last_end: end address of the last event.
+ * @first_tid: target of the snapshot's first event.
+ * @ref_last_tid: last target of the reference snapshot.
+ * @tp_first: first target address of the snapshot (5.15 only).
+ * @tp_last: target address of the last event (5.15 only).
+ * @scratch: encoded targets of the snapshot being committed.
+ * @scratch_cap: capacity of @scratch.
+ */
+struct drec_kdamond {
+	const void *task;
+	pid_t pid;
+	int file_idx;
+	u64 pending_lost[2];
+	struct drec_snap snap[2];
+	unsigned int cur;
+	bool has_ref;
+	bool assembling;
+	bool torn;
+	bool nomem;
+	u64 seen;
+	u32 cur_tid;
+	u32 cur_expected;
+	u32 cur_received;
+	u64 cur_last_end;
+	u32 first_tid;
+	u32 ref_last_tid;
+	unsigned long tp_first;
+	unsigned long tp_last;
+	u8 *scratch;
+	size_t scratch_cap;
+};
+
+/**
+ * struct drec - the recorder (there is one: one recording at a time)
+ * @ctl_lock: serializes settings, start and stop.
+ * @buf_len: setting: buffer size.
+ * @format: setting: DAMON_REC_FMT_*.
+ * @path: setting: absolute output path, or NULL.
+ * @out_fd_file: setting: output file given by descriptor, or NULL.
+ * @tp: the damon_aggregated tracepoint, or NULL without DAMON.
+ * @running: a recording's resources are live (written under ctl_lock
+ *	and lock).
+ * @probing: the probe is registered (ctl_lock).
+ * @wq: the flush worker's workqueue.
+ * @flush_work: writes ready buffers to @out.
+ * @fail_work: stops a recording after a write error.
+ * @out: output file of the recording, or NULL for the stream.
+ * @output: DAMON_REC_OUT_* of the current or last recording.
+ * @rec_format: format of the current or last recording.
+ * @rec_buf_len: buffer size of the current or last recording.
+ * @cred: credentials of the process that started the recording.
+ * @pos: output file position of the next write (flush worker).
+ * @committed_pos: file position just past the last whole unit written.
+ * @base_pos: file position of the record's first byte.
+ * @lock: protects everything below, up to @read_lock.
+ * @failed: an output error happened.
+ * @stream_eof: the stream has ended; readers get EOF once it is drained.
+ * @free: empty buffers.
+ * @ready: buffers to write or read, oldest first.
+ * @cur: buffer being filled, or NULL.
+ * @last_filled: buffer that took the last byte committed.
+ * @nr_bufs: buffers allocated.
+ * @nr_free: buffers on @free.
+ * @need_flush: a buffer went to @ready since the last drec_kick().
+ * @stream: the pool holds a stream for read().
+ * @snapshots: status counters, see struct damon_rec_status.
+ * @regions: see struct damon_rec_status.
+ * @bytes_written: see struct damon_rec_status.
+ * @bytes_buffered: see struct damon_rec_status.
+ * @lost_full: see struct damon_rec_status.
+ * @lost_nomem: see struct damon_rec_status.
+ * @lost_error: see struct damon_rec_status.
+ * @last_error: see struct damon_rec_status.
+ * @snaps_written: snapshots whose last byte reached the output.
+ * @regions_written: regions of those snapshots.
+ * @start_ns: CLOCK_REALTIME at start.
+ * @stop_ns: CLOCK_REALTIME at stop, 0 while recording.
+ * @v3_prev_ns: time of the previous v3 SNAPSHOT frame (or start_ns).
+ * @v3_next_idx: next v3 kdamond index.
+ * @read_lock: serializes readers.
+ * @readq: readers and pollers wait here.
+ * @kd_lock: serializes claiming kdamond slots.
+ * @nr_kds: kdamond slots in use (published with release semantics).
+ * @kds: kdamond slots.
+ */
+struct drec {
+	struct mutex ctl_lock;
+	u32 buf_len;
+	u32 format;
+	char *path;
+	struct file *out_fd_file;
+	struct tracepoint *tp;
+	bool running;
+	bool probing;
+	struct workqueue_struct *wq;
+	struct work_struct flush_work;
+	struct work_struct fail_work;
+	struct file *out;
+	u32 output;
+	u32 rec_format;
+	u32 rec_buf_len;
+	const struct cred *cred;
+	loff_t pos;
+	loff_t committed_pos;
+	loff_t base_pos;
+
+	spinlock_t lock;
+	bool failed;
+	bool stream_eof;
+	struct list_head free;
+	struct list_head ready;
+	struct drec_buf *cur;
+	struct drec_buf *last_filled;
+	unsigned int nr_bufs;
+	unsigned int nr_free;
+	bool need_flush;
+	bool stream;
+	u64 snapshots;
+	u64 regions;
+	u64 bytes_written;
+	u64 bytes_buffered;
+	u64 lost_full;
+	u64 lost_nomem;
+	u64 lost_error;
+	s32 last_error;
+	u64 snaps_written;
+	u64 regions_written;
+	u64 start_ns;
+	u64 stop_ns;
+	u64 v3_prev_ns;
+	u32 v3_next_idx;
+
+	struct mutex read_lock;
+	wait_queue_head_t readq;
+
+	spinlock_t kd_lock;
+	unsigned int nr_kds;
+	struct drec_kdamond *kds[DREC_MAX_KDAMONDS];
+};
+
+/**
+ * struct drec_piece - a piece of a unit being committed
+ * @p: bytes.
+ * @len: their number.
+ */
+struct drec_piece {
+	const void *p;
+	size_t len;
+};
+
+/* damon_rec_buf.c */
+int drec_pool_alloc(struct drec *d, gfp_t gfp);
+int drec_pool_reserve(struct drec *d, size_t size, gfp_t gfp);
+void drec_pool_free(struct drec *d);
+int drec_reserve_locked(struct drec *d, size_t size);
+void drec_put_locked(struct drec *d, const void *p, size_t len);
+void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot);
+void drec_kick(struct drec *d);
+void drec_promote_cur_locked(struct drec *d);
+void drec_flush_work_fn(struct work_struct *work);
+ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
+			 bool nonblock);
+bool drec_stream_readable(struct drec *d);
+
+/* damon_rec_enc.c */
+u8 *drec_put_varint(u8 *p, u64 v);
+unsigned int drec_varint_len(u64 v);
+u8 *drec_put_svarint(u8 *p, s64 v);
+u32 drec_crc32(u32 crc, const void *p, size_t len);
+void drec_v2_header(u8 *hdr);
+void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns);
+size_t drec_enc_bound(u32 format, const struct drec_snap *s);
+size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s);
+size_t drec_v3_encode_targets(u8 *p, const struct drec_snap *s,
+			      const struct drec_snap *ref);
+size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len);
+
+/* damon_rec_snap.c */
+int drec_kds_alloc(struct drec *d);
+void drec_kds_free(struct drec *d);
+void drec_kds_finish(struct drec *d);
+int drec_commit_tail(struct drec *d);
+size_t drec_tail_bound(struct drec *d);
+int drec_probe_register(struct drec *d);
+void drec_probe_unregister(struct drec *d);
+struct tracepoint *drec_find_tracepoint(void);
+
+#endif /* _DAMON_REC_INTERNAL_H */

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damon_rec_buf.c - buffer pool, flush worker and stream of the recorder
+ *
+ * The record is a sequence of units: the header, then one unit per
+ * snapshot (v3: with the KDAMOND and LOST frames that precede it), then the
+ * END frame.  A unit is committed whole into the pool or not at all; it may
+ * span buffers.  Full buffers go to the ready list, which the flush worker
+ * writes to the output file or read() drains.
+ *
+ * Every buffer remembers where the last unit that ends in it ends, so that
+ * after a write error the output can be cut back to the last whole unit:
+ * the file never ends inside a snapshot.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "damon_rec.h"
+
+static struct drec_buf *drec_buf_new(struct drec *d, gfp_t gfp)
+{
+	struct drec_buf *b;
+
+	b = kvmalloc(struct_size(b, data, d->rec_buf_len), gfp);
+	if (!b)
+		return NULL;
+	b->len = 0;
+	b->off = 0;
+	b->last_end = 0;
+	b->nr_snaps = 0;
+	b->nr_regions = 0;
+	return b;
+}
+
+static void drec_buf_reset(struct drec_buf *b)
+{
+	b->len = 0;
+	b->off = 0;
+	b->last_end = 0;
+	b->nr_snaps = 0;
+	b->nr_regions = 0;
+}
+
+static void drec_free_list(struct list_head *head)
+{
+	struct drec_buf *b, *next;
+
+	list_for_each_entry_safe(b, next, head, list) {
+		list_del(&b->list);
+		kvfree(b);
+	}
+}
+
+/* Bytes that can be committed without waiting for the writer or reader. */
+static size_t drec_space_locked(struct drec *d)
+{
+	size_t space = (size_t)d->nr_free * d->rec_buf_len;
+
+	if (d->cur)
+		space += d->rec_buf_len - d->cur->len;
+	return space;
+}
+
+/**
+ * drec_pool_alloc() - allocate the buffers of a new recording
+ * @d: the recorder; rec_buf_len is set and the pool is empty.
+ * @gfp: allocation flags.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int drec_pool_alloc(struct drec *d, gfp_t gfp)
+{
+	unsigned int n = max_t(unsigned int, DREC_MIN_BUFS,
+			       DIV_ROUND_UP(DREC_MIN_POOL, d->rec_buf_len));
+	LIST_HEAD(bufs);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct drec_buf *b = drec_buf_new(d, gfp);
+
+		if (!b) {
+			drec_free_list(&bufs);
+			return -ENOMEM;
+		}
+		list_add_tail(&b->list, &bufs);
+	}
+	spin_lock(&d->lock);
+	list_splice_tail(&bufs, &d->free);
+	d->nr_free += n;
+	d->nr_bufs += n;
+	spin_unlock(&d->lock);
+	return 0;
+}
+
+/**
+ * drec_pool_reserve() - make sure @size bytes can be committed now
+ * @d: the recorder.
+ * @size: bytes.
+ * @gfp: allocation flags for new buffers (the stop path may sleep).
+ *
+ * Only the committer adds bytes to the pool, so the space stays available
+ * until it commits.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int drec_pool_reserve(struct drec *d, size_t size, gfp_t gfp)
+{
+	for (;;) {
+		struct drec_buf *b;
+		size_t space;
+
+		spin_lock(&d->lock);
+		space = drec_space_locked(d);
+		spin_unlock(&d->lock);
+		if (space >= size)
+			return 0;
+		b = drec_buf_new(d, gfp);
+		if (!b)
+			return -ENOMEM;
+		spin_lock(&d->lock);
+		list_add_tail(&b->list, &d->free);
+		d->nr_free++;
+		d->nr_bufs++;
+		spin_unlock(&d->lock);
+	}
+}
+
+/**
+ * drec_pool_free() - free every buffer
+ * @d: the recorder; nobody else uses the pool any more.
+ */
+void drec_pool_free(struct drec *d)
+{
+	LIST_HEAD(bufs);
+
+	spin_lock(&d->lock);
+	list_splice_init(&d->free, &bufs);
+	list_splice_init(&d->ready, &bufs);
+	if (d->cur)
+		list_add_tail(&d->cur->list, &bufs);
+	d->cur = NULL;
+	d->nr_free = 0;
+	d->nr_bufs = 0;
+	d->bytes_buffered = 0;
+	spin_unlock(&d->lock);
+	drec_free_list(&bufs);
+}
+
+/**
+ * drec_reserve_locked() - make room for a unit, from the probe
+ * @d: the recorder, d->lock held.
+ * @size: the unit's size.
+ *
+ * A unit that would not fit even if the writer had caught up grows the pool
+ * with an atomic allocation; otherwise a full pool means that the writer or
+ * the reader is behind.
+ *
+ * Return: 0; -ENOSPC when the buffers are full; -ENOMEM when the pool could
+ * not grow.
+ */
+int drec_reserve_locked(struct drec *d, size_t size)
+{
+	size_t space = drec_space_locked(d);
+	size_t idle;
+
+	if (space >= size)
+		return 0;
+	idle = (size_t)(d->nr_bufs ? d->nr_bufs - 1 : 0) * d->rec_buf_len;
+	if (size <= idle)
+		return -ENOSPC;
+	while (space < size) {
+		struct drec_buf *b;
+
+		if ((size_t)(d->nr_bufs + 1) * d->rec_buf_len > DREC_MAX_POOL)
+			return -ENOMEM;
+		b = drec_buf_new(d, GFP_NOWAIT | __GFP_NOWARN);
+		if (!b)
+			return -ENOMEM;
+		list_add_tail(&b->list, &d->free);
+		d->nr_free++;
+		d->nr_bufs++;
+		space += d->rec_buf_len;
+	}
+	return 0;
+}
+
+/**
+ * drec_put_locked() - append bytes of a unit to the pool
+ * @d: the recorder, d->lock held, room reserved.
+ * @p: bytes.
+ * @len: their number.
+ */
+void drec_put_locked(struct drec *d, const void *p, size_t len)
+{
+	const u8 *src = p;
+
+	while (len) {
+		struct drec_buf *b = d->cur;
+		size_t n;
+
+		if (!b) {
+			if (WARN_ON_ONCE(list_empty(&d->free)))
+				return;
+			b = list_first_entry(&d->free, struct drec_buf, list);
+			list_del(&b->list);
+			d->nr_free--;
+			d->cur = b;
+		}
+		n = min_t(size_t, len, d->rec_buf_len - b->len);
+		memcpy(b->data + b->len, src, n);
+		b->len += n;
+		src += n;
+		len -= n;
+		d->bytes_buffered += n;
+		d->last_filled = b;
+		if (b->len == d->rec_buf_len) {
+			list_add_tail(&b->list, &d->ready);
+			d->cur = NULL;
+			d->need_flush = true;
+		}
+	}
+}
+
+/**
+ * drec_unit_end_locked() - a unit is complete
+ * @d: the recorder, d->lock held.
+ * @nr_regions: regions of the snapshot that ends here.
+ * @snapshot: the unit holds a snapshot.
+ */
+void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot)
+{
+	struct drec_buf *b = d->last_filled;
+
+	if (WARN_ON_ONCE(!b))
+		return;
+	b->last_end = b->len;
+	if (snapshot) {
+		b->nr_snaps++;
+		b->nr_regions += nr_regions;
+		d->snapshots++;
+		d->regions += nr_regions;
+	}
+}
+
+/**
+ * drec_promote_cur_locked() - hand the partly filled buffer over
+ * @d: the recorder, d->lock held.
+ *
+ * Used by readers, which take what there is, and at stop.
+ */
+void drec_promote_cur_locked(struct drec *d)
+{
+	if (d->cur && d->cur->len > d->cur->off) {
+		list_add_tail(&d->cur->list, &d->ready);
+		d->cur = NULL;
+		d->need_flush = true;
+	}
+}
+
+/**
+ * drec_kick() - let the writer or the readers know about new data
+ * @d: the recorder, d->lock not held.
+ *
+ * Safe in the probe: neither queue_work() nor wake_up() sleeps.
+ */
+void drec_kick(struct drec *d)
+{
+	bool flush;
+
+	spin_lock(&d->lock);
+	flush = d->need_flush;
+	d->need_flush = false;
+	spin_unlock(&d->lock);
+
+	if (d->stream) {
+		wake_up_interruptible(&d->readq);
+		return;
+	}
+	if (flush)
+		queue_work(d->wq, &d->flush_work);
+}
+
+/* Back to the free list while recording, else freed (returned). */
+static struct drec_buf *drec_recycle_locked(struct drec *d, struct drec_buf *b)
+{
+	if (!d->running) {
+		d->nr_bufs--;
+		return b;
+	}
+	drec_buf_reset(b);
+	list_add_tail(&b->list, &d->free);
+	d->nr_free++;
+	return NULL;
+}
+
+/*
+ * An output error: stop taking snapshots, drop what is buffered, and cut
+ * the file back to the last whole unit.
+ */
+static void drec_fail(struct drec *d, int err)
+{
+	struct drec_buf *b, *next;
+	const struct cred *old;
+	struct inode *inode;
+	bool first = false;
+	loff_t cut = 0;
+
+	spin_lock(&d->lock);
+	if (!d->failed) {
+		first = true;
+		d->failed = true;
+		d->last_error = err;
+		d->lost_error += d->snapshots - d->snaps_written;
+		d->snapshots = d->snaps_written;
+		d->regions = d->regions_written;
+		list_for_each_entry_safe(b, next, &d->ready, list) {
+			list_del(&b->list);
+			drec_buf_reset(b);
+			list_add_tail(&b->list, &d->free);
+			d->nr_free++;
+		}
+		if (d->cur) {
+			drec_buf_reset(d->cur);
+			list_add_tail(&d->cur->list, &d->free);
+			d->nr_free++;
+			d->cur = NULL;
+		}
+		d->bytes_buffered = 0;
+		cut = d->committed_pos;
+	}
+	spin_unlock(&d->lock);
+	if (!first)
+		return;
+
+	pr_err_ratelimited("writing the record failed with error %d: recording stopped, file kept up to its last whole snapshot\n",
+			   err);
+
+	inode = file_inode(d->out);
+	if (S_ISREG(inode->i_mode) && d->pos > cut) {
+		int ret;
+
+		old = override_creds(d->cred);
+		ret = vfs_truncate(&d->out->f_path, cut);
+		revert_creds(old);
+		if (ret)
+			drec_dbg("cannot cut the record back to %lld: %d\n",
+				 (long long)cut, ret);
+		else
+			d->pos = cut;
+	}
+	schedule_work(&d->fail_work);
+}
+
+/**
+ * drec_flush_work_fn() - the flush worker: write ready buffers to the file
+ * @work: drec.flush_work.
+ *
+ * Runs in process context with the kernel's credentials; the file was
+ * opened by the process that started the recording, with its own.
+ */
+void drec_flush_work_fn(struct work_struct *work)
+{
+	struct drec *d = container_of(work, struct drec, flush_work);
+
+	for (;;) {
+		struct drec_buf *b;
+		int err = 0;
+		loff_t at;
+
+		spin_lock(&d->lock);
+		b = d->failed ? NULL :
+			list_first_entry_or_null(&d->ready, struct drec_buf,
+						 list);
+		spin_unlock(&d->lock);
+		if (!b)
+			return;
+
+		while (b->off < b->len) {
+			ssize_t n = kernel_write(d->out, b->data + b->off,
+						 b->len - b->off, &d->pos);
+
+			if (n <= 0) {
+				err = n ? (int)n : -EIO;
+				break;
+			}
+			spin_lock(&d->lock);
+			b->off += n;
+			d->bytes_written += n;
+			d->bytes_buffered -= n;
+			spin_unlock(&d->lock);
+		}
+
+		spin_lock(&d->lock);
+		/* File position of the buffer's first byte. */
+		at = d->pos - b->off;
+		if (b->last_end && b->off >= b->last_end) {
+			d->committed_pos = at + b->last_end;
+			d->snaps_written += b->nr_snaps;
+			d->regions_written += b->nr_regions;
+			b->last_end = 0;
+			b->nr_snaps = 0;
+			b->nr_regions = 0;
+		}
+		if (!err) {
+			list_del(&b->list);
+			b = drec_recycle_locked(d, b);
+		} else {
+			b = NULL;
+		}
+		spin_unlock(&d->lock);
+		kvfree(b);
+
+		if (err) {
+			drec_fail(d, err);
+			return;
+		}
+		cond_resched();
+	}
+}
+
+/**
+ * drec_stream_readable() - would read() return without blocking
+ * @d: the recorder.
+ *
+ * Return: true when stream data is there, or the stream has ended (or
+ * there is none): read() then returns data or end of file.
+ */
+bool drec_stream_readable(struct drec *d)
+{
+	bool ret;
+
+	spin_lock(&d->lock);
+	ret = !d->stream || d->stream_eof || !list_empty(&d->ready) ||
+	      (d->cur && d->cur->len > d->cur->off);
+	spin_unlock(&d->lock);
+	return ret;
+}
+
+/**
+ * drec_stream_read() - read() of the device
+ * @d: the recorder.
+ * @ubuf: user buffer.
+ * @count: its size.
+ * @nonblock: O_NONBLOCK.
+ *
+ * Return: bytes read; 0 at the end of the stream, or when no recording
+ * streams; -EAGAIN, -EFAULT or -ERESTARTSYS.
+ */
+ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
+			 bool nonblock)
+{
+	ssize_t ret = 0;
+	size_t done = 0;
+
+	if (mutex_lock_interruptible(&d->read_lock))
+		return -ERESTARTSYS;
+	while (done < count) {
+		struct drec_buf *b, *gone = NULL;
+		bool eof;
+		size_t n;
+
+		spin_lock(&d->lock);
+		b = NULL;
+		eof = !d->stream || d->stream_eof;
+		if (d->stream) {
+			if (list_empty(&d->ready))
+				drec_promote_cur_locked(d);
+			b = list_first_entry_or_null(&d->ready,
+						     struct drec_buf, list);
+		}
+		spin_unlock(&d->lock);
+
+		if (!b) {
+			if (done || eof)
+				break;
+			if (nonblock) {
+				ret = -EAGAIN;
+				break;
+			}
+			mutex_unlock(&d->read_lock);
+			ret = wait_event_interruptible(d->readq,
+						       drec_stream_readable(d));
+			if (ret)
+				return ret;
+			if (mutex_lock_interruptible(&d->read_lock))
+				return -ERESTARTSYS;
+			continue;
+		}
+
+		/* Only readers, serialized by read_lock, consume b. */
+		n = min_t(size_t, count - done, b->len - b->off);
+		if (copy_to_user(ubuf + done, b->data + b->off, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		spin_lock(&d->lock);
+		b->off += n;
+		d->bytes_written += n;
+		d->bytes_buffered -= n;
+		if (b->off == b->len) {
+			list_del(&b->list);
+			gone = drec_recycle_locked(d, b);
+		}
+		spin_unlock(&d->lock);
+		kvfree(gone);
+		done += n;
+	}
+	mutex_unlock(&d->read_lock);
+	return done ? (ssize_t)done : ret;
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damon_rec_enc.c - record encoders (formats v2 and v3)
+ *
+ * The byte layouts are specified in lib/RECORD-FORMAT.md and damon_rec(4).
+ * Nothing here allocates or sleeps: the probe calls these functions with
+ * preemption disabled, on buffers sized with drec_enc_bound().
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "damon_rec.h"
+
+static const char drec_magic[16] = "damon_recfmt_ver";
+
+/**
+ * drec_put_varint() - write an unsigned LEB128 number
+ * @p: where to write, with room for DREC_VARINT_MAX bytes.
+ * @v: the value.
+ *
+ * Return: the byte after the last one written.
+ */
+u8 *drec_put_varint(u8 *p, u64 v)
+{
+	while (v >= 0x80) {
+		*p++ = (u8)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (u8)v;
+	return p;
+}
+
+/**
+ * drec_varint_len() - the size of a varint
+ * @v: the value.
+ *
+ * Return: how many bytes drec_put_varint() writes for @v.
+ */
+unsigned int drec_varint_len(u64 v)
+{
+	unsigned int n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/**
+ * drec_put_svarint() - write a signed number, zigzag-mapped, as a varint
+ * @p: where to write, with room for DREC_VARINT_MAX bytes.
+ * @v: the value.
+ *
+ * Return: the byte after the last one written.
+ */
+u8 *drec_put_svarint(u8 *p, s64 v)
+{
+	return drec_put_varint(p, ((u64)v << 1) ^ (u64)(v >> 63));
+}
+
+/**
+ * drec_crc32() - continue a zlib CRC-32
+ * @crc: ~0 to begin, or the value returned for the bytes before.
+ * @p: bytes.
+ * @len: their number.
+ *
+ * The CRC of a whole sequence is the bitwise complement of the last value.
+ *
+ * Return: the running (uncomplemented) CRC.
+ */
+u32 drec_crc32(u32 crc, const void *p, size_t len)
+{
+	return crc32_le(crc, p, len);
+}
+
+/**
+ * drec_v2_header() - the 20-byte header of a version 2 record
+ * @hdr: DREC_V2_HDR_LEN bytes.
+ */
+void drec_v2_header(u8 *hdr)
+{
+	s32 version = 2;
+
+	memcpy(hdr, drec_magic, sizeof(drec_magic));
+	memcpy(hdr + 16, &version, sizeof(version));
+}
+
+/**
+ * drec_v3_header() - the 64-byte header of a version 3 record
+ * @hdr: DREC_V3_HDR_LEN bytes.
+ * @st: the START request, for the DAMON intervals (each fits 32 bits).
+ * @start_ns: CLOCK_REALTIME at start.
+ */
+void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns)
+{
+	memset(hdr, 0, DREC_V3_HDR_LEN);
+	memcpy(hdr, drec_magic, sizeof(drec_magic));
+	put_unaligned_le32(3, hdr + 16);
+	put_unaligned_le16(DREC_V3_HDR_LEN, hdr + 20);
+	hdr[22] = 1;				/* little-endian */
+	hdr[23] = 64;				/* addresses coded on 64 bits */
+	hdr[24] = DREC_V3_ADDR_SHIFT;
+	hdr[25] = 0;				/* CLOCK_REALTIME */
+	put_unaligned_le16(DREC_HAS_AGE ? 1 : 0, hdr + 26);
+	put_unaligned_le32((u32)st->sample_us, hdr + 28);
+	put_unaligned_le32((u32)st->aggr_us, hdr + 32);
+	put_unaligned_le32((u32)st->update_us, hdr + 36);
+	put_unaligned_le64(start_ns, hdr + 40);
+	put_unaligned_le32(1, hdr + 48);	/* producer: this driver */
+	/* 52..59 reserved, zero */
+	put_unaligned_le32(~drec_crc32(~0U, hdr, 60), hdr + 60);
+}
+
+/**
+ * drec_enc_bound() - the most bytes the targets of a snapshot can take
+ * @format: DAMON_REC_FMT_V2 or DAMON_REC_FMT_V3.
+ * @s: the snapshot.
+ *
+ * Return: an upper bound of what drec_v2_encode_targets() or
+ * drec_v3_encode_targets() write for @s.
+ */
+size_t drec_enc_bound(u32 format, const struct drec_snap *s)
+{
+	if (format == DAMON_REC_FMT_V2)
+		return (size_t)s->nr_targets * 12 + (size_t)s->nr_regions * 20;
+	/* id and count; per region a tag, two addresses, nr and age. */
+	return (size_t)s->nr_targets * 10 +
+	       (size_t)s->nr_regions * (1 + 2 * DREC_VARINT_MAX + 5 + 5);
+}
+
+/**
+ * drec_v2_encode_targets() - the targets of a version 2 snapshot
+ * @p: room for drec_enc_bound() bytes.
+ * @s: the snapshot.
+ *
+ * Writes, per target, its u64 id, its u32 region count and its regions (u64
+ * start, u64 end, u32 nr_accesses), in host byte order without padding.
+ *
+ * Return: bytes written.
+ */
+size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s)
+{
+	u8 *start = p;
+	u32 i, j;
+
+	for (i = 0; i < s->nr_targets; i++) {
+		const struct drec_target *t = &s->targets[i];
+		const struct drec_region *r = &s->regions[t->first];
+		u64 id = t->id;
+
+		memcpy(p, &id, 8);
+		memcpy(p + 8, &t->nr_regions, 4);
+		p += 12;
+		for (j = 0; j < t->nr_regions; j++, r++) {
+			memcpy(p, &r->start, 8);
+			memcpy(p + 8, &r->end, 8);
+			memcpy(p + 16, &r->nr_accesses, 4);
+			p += 20;
+		}
+	}
+	return p - start;
+}
+
+#define DREC_V3_SAME		0
+#define DREC_V3_CONT		1
+#define DREC_V3_GAP		2
+#define DREC_V3_RAW		3
+#define DREC_V3_HAS_NR		(1 << 2)
+#define DREC_V3_HAS_AGE		(1 << 3)
+#define DREC_V3_REPEAT_ONE	(1 << 4)
+#define DREC_V3_REPEAT_MAX	15
+#define DREC_V3_UNIT		((1ULL << DREC_V3_ADDR_SHIFT) - 1)
+
+/*
+ * Code the regions of one target against its reference (the same target in
+ * the kdamond's previous committed snapshot), or against nothing.
+ */
+static u8 *drec_v3_regions(u8 *p, const struct drec_region *r, u32 nr,
+			   const struct drec_region *ref, u32 nr_ref)
+{
+	const struct drec_region *ref_end = ref + nr_ref;
+	u8 *run = NULL;		/* tag of the current run of plain SAMEs */
+	u64 cursor = 0;
+	u32 prev_nr = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++, r++) {
+		u32 pred_nr, pred_age;
+		u8 tag;
+
+		while (ref < ref_end && ref->start < cursor)
+			ref++;
+		if (r->start == cursor && ref < ref_end &&
+		    ref->start == cursor && ref->end == r->end) {
+			tag = DREC_V3_SAME;
+			pred_nr = ref->nr_accesses;
+			pred_age = ref->age + 1;
+		} else if (r->start >= cursor &&
+			   !((r->start - cursor) & DREC_V3_UNIT) &&
+			   !((r->end - r->start) & DREC_V3_UNIT)) {
+			tag = r->start == cursor ? DREC_V3_CONT : DREC_V3_GAP;
+			pred_nr = prev_nr;
+			pred_age = 0;
+		} else {
+			tag = DREC_V3_RAW;
+			pred_nr = prev_nr;
+			pred_age = 0;
+		}
+		if (r->nr_accesses != pred_nr)
+			tag |= DREC_V3_HAS_NR;
+		if (r->age != pred_age)
+			tag |= DREC_V3_HAS_AGE;
+
+		if (tag == DREC_V3_SAME) {
+			if (run && (*run >> 4) < DREC_V3_REPEAT_MAX) {
+				*run += DREC_V3_REPEAT_ONE;
+			} else {
+				run = p;
+				*p++ = tag;
+			}
+		} else {
+			run = NULL;
+			*p++ = tag;
+			switch (tag & 3) {
+			case DREC_V3_CONT:
+				p = drec_put_varint(p, (r->end - r->start) >>
+						    DREC_V3_ADDR_SHIFT);
+				break;
+			case DREC_V3_GAP:
+				p = drec_put_varint(p, (r->start - cursor) >>
+						    DREC_V3_ADDR_SHIFT);
+				p = drec_put_varint(p, (r->end - r->start) >>
+						    DREC_V3_ADDR_SHIFT);
+				break;
+			case DREC_V3_RAW:
+				p = drec_put_varint(p, r->start);
+				p = drec_put_varint(p, r->end - r->start);
+				break;
+			}
+			if (tag & DREC_V3_HAS_NR)
+				p = drec_put_varint(p, r->nr_accesses);
+			if (tag & DREC_V3_HAS_AGE)
+				p = drec_put_varint(p, r->age);
+		}
+		cursor = r->end;
+		prev_nr = r->nr_accesses;
+	}
+	return p;
+}
+
+/**
+ * drec_v3_encode_targets() - the targets of a version 3 SNAPSHOT payload
+ * @p: room for drec_enc_bound() bytes.
+ * @s: the snapshot; its regions are sorted, non-empty and non-overlapping
+ *	within each target.
+ * @ref: the same kdamond's previous committed snapshot, or NULL.
+ *
+ * Writes, per target, varint target_id, varint nr_regions and the region
+ * codes, each region coded against the region of the same target in @ref.
+ *
+ * Return: bytes written.
+ */
+size_t drec_v3_encode_targets(u8 *p, const struct drec_snap *s,
+			      const struct drec_snap *ref)
+{
+	u8 *start = p;
+	u32 i, ri = 0;
+
+	for (i = 0; i < s->nr_targets; i++) {
+		const struct drec_target *t = &s->targets[i];
+		const struct drec_region *rr = NULL;
+		u32 nr_ref = 0;
+
+		if (ref) {
+			/* Targets come in increasing id order. */
+			while (ri < ref->nr_targets &&
+			       ref->targets[ri].id < t->id)
+				ri++;
+			if (ri < ref->nr_targets &&
+			    ref->targets[ri].id == t->id) {
+				rr = &ref->regions[ref->targets[ri].first];
+				nr_ref = ref->targets[ri].nr_regions;
+			}
+		}
+		p = drec_put_varint(p, t->id);
+		p = drec_put_varint(p, t->nr_regions);
+		p = drec_v3_regions(p, &s->regions[t->first], t->nr_regions,
+				    rr, nr_ref);
+	}
+	return p - start;
+}
+
+/**
+ * drec_v3_frame() - a whole small frame
+ * @out: room for 1 + DREC_VARINT_MAX + @len + 4 bytes.
+ * @type: DREC_V3_FRAME_*.
+ * @payload: the payload.
+ * @len: its size.
+ *
+ * Return: bytes written.
+ */
+size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len)
+{
+	u8 *p = out;
+
+	*p++ = type;
+	p = drec_put_varint(p, len);
+	memcpy(p, payload, len);
+	p += len;
+	put_unaligned_le32(~drec_crc32(~0U, out, p - out), p);
+	return p + 4 - out;
+}

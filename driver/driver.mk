@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel modules (whatever driver/Kbuild builds: damon_rec.ko, and
+# damon_dyndbg.ko once driver/Kbuild.ddz exists), built out of tree in a copy
+# of driver/ under $(BUILD) so that nothing lands beside the sources:
+#
+#   make modules              against $(KDIR) (mk/config.mk)
+#   make modules-6.12         against the newest 6.12 cloud headers (the VM's)
+#   make modules-6.1          against Debian's stock 6.1 headers (no DAMON)
+#   make modules-w1-6.12      W=1 build; fails on any compiler warning
+#   make modules-sparse-6.12  sparse (C=2) over every file; fails on any report
+#   (and the same for 6.1)
+#
+# Each build lives in $(BUILD)/modules[-w1|-sparse]-<kernel release>/, which
+# holds driver/ and include/uapi/ as the source tree does.
+#
+# The driver's test programs (the zigzag workload, the record checker, the
+# ioctl drivers) are built here too, statically, for the VM.
+
+DRIVER_SRCS := $(sort $(wildcard driver/*.c driver/*.h driver/Kbuild \
+	driver/Kbuild.*))
+DRIVER_UAPI := include/uapi/linux/damon_rec.h
+DRIVER_KOS := damon_rec.ko $(if $(wildcard driver/Kbuild.ddz),damon_dyndbg.ko)
+
+kmod_release = $(if $(1),$(shell cat $(1)/include/config/kernel.release 2>/dev/null))
+KREL := $(call kmod_release,$(KDIR))
+KREL_612 := $(call kmod_release,$(KDIR_612))
+KREL_61 := $(call kmod_release,$(KDIR_61))
+
+# $(call kmod_tree,DIR): copy the sources into DIR (mtimes kept, so kbuild
+# rebuilds only what changed).
+define kmod_tree
+	@mkdir -p $(1)/driver $(1)/include/uapi/linux
+	@cp -p $(DRIVER_SRCS) $(1)/driver/
+	@cp -p $(DRIVER_UAPI) $(1)/include/uapi/linux/
+endef
+
+# $(call kmod_rules,KDIR,RELEASE): the plain build against one header set.
+define kmod_rules
+$(BUILD)/modules-$(2)/.built: $(DRIVER_SRCS) $(DRIVER_UAPI)
+	$$(call kmod_tree,$(BUILD)/modules-$(2))
+	$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-$(2))/driver modules
+	@touch $$@
+
+$(addprefix $(BUILD)/modules-$(2)/driver/,$(DRIVER_KOS)): $(BUILD)/modules-$(2)/.built ;
+endef
+
+# $(call kmod_check_rules,KDIR,RELEASE,TAG): a check build from scratch
+# (W=1 or sparse), its output in build.log; any warning fails it.
+define kmod_check_rules
+.PHONY: modules-w1-$(3) modules-sparse-$(3)
+modules-w1-$(3):
+	@rm -rf $(BUILD)/modules-w1-$(2)
+	$$(call kmod_tree,$(BUILD)/modules-w1-$(2))
+	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-w1-$(2))/driver \
+		W=1 modules > $(BUILD)/modules-w1-$(2)/build.log 2>&1 || \
+		{ cat $(BUILD)/modules-w1-$(2)/build.log; exit 1; }
+	@! grep -E 'warning:|error:' $(BUILD)/modules-w1-$(2)/build.log
+
+modules-sparse-$(3):
+	@rm -rf $(BUILD)/modules-sparse-$(2)
+	$$(call kmod_tree,$(BUILD)/modules-sparse-$(2))
+	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-sparse-$(2))/driver \
+		C=2 modules > $(BUILD)/modules-sparse-$(2)/build.log 2>&1 || \
+		{ cat $(BUILD)/modules-sparse-$(2)/build.log; exit 1; }
+	@! grep -E ': (warning|error):' $(BUILD)/modules-sparse-$(2)/build.log
+endef
+
+KMOD_RELEASES := $(sort $(KREL) $(KREL_612) $(KREL_61))
+$(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rules,$(firstword \
+	$(if $(filter $(r),$(KREL)),$(KDIR)) \
+	$(if $(filter $(r),$(KREL_612)),$(KDIR_612)) \
+	$(if $(filter $(r),$(KREL_61)),$(KDIR_61))),$(r))))
+
+.PHONY: modules modules-6.12 modules-6.1
+ifneq ($(KREL),)
+modules: $(addprefix $(BUILD)/modules-$(KREL)/driver/,$(DRIVER_KOS))
+ALL_TARGETS += modules
+endif
+ifneq ($(KREL_612),)
+modules-6.12: $(addprefix $(BUILD)/modules-$(KREL_612)/driver/,$(DRIVER_KOS))
+$(eval $(call kmod_check_rules,$(KDIR_612),$(KREL_612),6.12))
+VM_PAYLOAD += $(foreach k,$(DRIVER_KOS),\
+	$(BUILD)/modules-$(KREL_612)/driver/$(k):modules/$(k))
+endif
+ifneq ($(KREL_61),)
+modules-6.1: $(addprefix $(BUILD)/modules-$(KREL_61)/driver/,$(DRIVER_KOS))
+$(eval $(call kmod_check_rules,$(KDIR_61),$(KREL_61),6.1))
+endif
+
+# ---------------------------------------------------------------------------
+# Test programs of the driver, static for the VM's initramfs.
+
+DRIVER_TEST_PROGS := zigzag reccheck ioctl_record ioctl_errno
+DRIVER_TEST_BINS := $(addprefix $(BUILD)/static/,$(DRIVER_TEST_PROGS))
+
+$(BUILD)/static/zigzag: tests/workload/zigzag.c
+$(BUILD)/static/reccheck: tests/tools/reccheck.c
+$(BUILD)/static/ioctl_record: tests/tools/ioctl_record.c tests/tools/drec_test.h \
+	$(DRIVER_UAPI)
+$(BUILD)/static/ioctl_errno: tests/tools/ioctl_errno.c tests/tools/drec_test.h \
+	$(DRIVER_UAPI)
+
+$(DRIVER_TEST_BINS):
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -static -o $@ $(filter %.c,$^)
+
+.PHONY: driver-test-progs
+driver-test-progs: $(DRIVER_TEST_BINS)
+
+VM_PAYLOAD += $(foreach p,$(DRIVER_TEST_PROGS),$(BUILD)/static/$(p):bin/$(p))
