@@ -21,11 +21,11 @@ CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
 CLI_SAN_OBJS := $(patsubst cli/%.c,$(BUILD)/san/cli/%.o,$(CLI_SRCS))
 CLI_CPPFLAGS := -DDAMONCTL_VERSION='"$(VERSION)"' \
 	$(if $(wildcard cli/cmd_debug.c),-DDAMONCTL_HAVE_DEBUG)
-CLI_LDLIBS := -lcap -pthread -lm
+CLI_LDLIBS = -lcap $(LIB_LDLIBS) -pthread -lm
 
-# Names lib/lib.mk gives its archives (defaults if it does not say).
-LIBDAMONREC_A ?= $(BUILD)/libdamonrec.a
-LIBDAMONREC_SAN_A ?= $(BUILD)/san/libdamonrec.a
+# The archives lib/lib.mk builds.
+LIBDAMONREC_A = $(LIB_A)
+LIBDAMONREC_SAN_A = $(LIB_SAN_A)
 
 ALL_TARGETS += $(DAMONCTL)
 INSTALL_TARGETS += install-damonctl
@@ -65,3 +65,20 @@ install-damonctl: $(DAMONCTL)
 
 uninstall-damonctl:
 	rm -f $(DESTDIR)$(BINDIR)/damonctl $(DESTDIR)$(BASHCOMPDIR)/damonctl
+
+# Helpers of the host bats tests (tests/bats/, run by tests/suites/20-bats.sh).
+CLI_TEST_TOOLS := $(BUILD)/tests/tools/gen_record \
+	$(BUILD)/tests/tools/sysfs_driver $(BUILD)/tests/tools/fake_damon_sysfs
+
+.PHONY: cli-test-tools
+cli-test-tools: $(DAMONCTL) $(DAMONCTL_SAN) $(CLI_TEST_TOOLS)
+
+$(BUILD)/tests/tools/gen_record $(BUILD)/tests/tools/sysfs_driver: \
+		$(BUILD)/tests/tools/%: tests/tools/%.c lib/damonrec.h $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) -o $@ $< $(LIB_A) \
+		$(LIB_LDLIBS) -lm
+
+$(BUILD)/tests/tools/fake_damon_sysfs: tests/tools/fake_damon_sysfs.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) -o $@ $<

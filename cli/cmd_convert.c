@@ -160,12 +160,8 @@ int cmd_convert(int argc, char **argv)
 	if (!strcmp(a.out, "-"))
 		g.stdout_used = true;
 	while ((ret = damonrec_reader_next(r, &s)) == 1) {
-		uint64_t lb = damonrec_snapshot_get_lost_before(s);
-
-		if (lb) {
-			damonrec_writer_mark_lost(w, damonrec_snapshot_get_kdamond(s), lb);
-			lost_put += lb;
-		}
+		/* The writer carries lost_before over itself. */
+		lost_put += damonrec_snapshot_get_lost_before(s);
 		if (damonrec_writer_write(w, s)) {
 			code = err_msg(EXIT_ERR, "writing %s: %s", a.out, strerror(errno));
 			break;

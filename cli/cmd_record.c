@@ -73,7 +73,7 @@ struct record {
 	/* --split */
 	unsigned int part;
 	uint64_t parts_bytes;
-	uint64_t split_snapshots, split_lost;
+	uint64_t split_snapshots;
 };
 
 enum {
@@ -597,7 +597,6 @@ static void stream_split(struct record *r)
 	meta.start_ns = damonrec_reader_get_start_time(rd);
 	while ((ret = damonrec_reader_next(rd, &s)) == 1) {
 		int64_t t = damonrec_snapshot_get_time(s);
-		uint64_t lost = damonrec_reader_get_lost(rd);
 
 		if (!writing)
 			continue;
@@ -620,12 +619,8 @@ static void stream_split(struct record *r)
 			}
 			part_t0 = t;
 		}
-		if (lost > lost_seen) {
-			damonrec_writer_mark_lost(w, damonrec_snapshot_get_kdamond(s),
-						  lost - lost_seen);
-			r->split_lost += lost - lost_seen;
-			lost_seen = lost;
-		}
+		/* The writer carries the snapshot's lost_before over itself. */
+		lost_seen += damonrec_snapshot_get_lost_before(s);
 		if (damonrec_writer_write(w, s)) {
 			stream_fail(r, EXIT_ERR, "writing %s.%u: %s", a->output, r->part,
 				    strerror(errno));
@@ -641,10 +636,8 @@ static void stream_split(struct record *r)
 	if (w) {
 		uint64_t lost = damonrec_reader_get_lost(rd);
 
-		if (lost > lost_seen) {
+		if (lost > lost_seen)
 			damonrec_writer_mark_lost(w, 0, lost - lost_seen);
-			r->split_lost += lost - lost_seen;
-		}
 		close_part(r, w);
 	}
 	damonrec_reader_close(rd);

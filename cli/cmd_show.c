@@ -417,12 +417,8 @@ static int show_export(const struct show_args *a, enum damonrec_format fmt)
 	}
 	g.stdout_used = true;
 	while ((ret = src_next(&src, &s)) == 1) {
-		uint64_t lb = damonrec_snapshot_get_lost_before(s);
-
-		if (lb) {
-			damonrec_writer_mark_lost(w, damonrec_snapshot_get_kdamond(s), lb);
-			lost_put += lb;
-		}
+		/* The writer carries lost_before over itself. */
+		lost_put += damonrec_snapshot_get_lost_before(s);
 		if (damonrec_writer_write(w, s))
 			break;
 	}

@@ -457,15 +457,15 @@ char *fmt_time(char *buf, size_t len, int64_t ns)
 	const char *sign = ns < 0 ? "-" : "";
 	uint64_t t = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
 
-	if (t > 60000000000ULL)
+	if (t >= 60000000000ULL)
 		snprintf(buf, len, "%s%" PRIu64 " m %.3f s", sign,
 			 (uint64_t)(t / 60000000000ULL),
 			 (double)(t % 60000000000ULL) / 1e9);
-	else if (t > 1000000000ULL)
+	else if (t >= 1000000000ULL)
 		snprintf(buf, len, "%s%.3f s", sign, (double)t / 1e9);
-	else if (t > 1000000ULL)
+	else if (t >= 1000000ULL)
 		snprintf(buf, len, "%s%.3f ms", sign, (double)t / 1e6);
-	else if (t > 1000ULL)
+	else if (t >= 1000ULL)
 		snprintf(buf, len, "%s%.3f us", sign, (double)t / 1e3);
 	else
 		snprintf(buf, len, "%s%" PRIu64 " ns", sign, t);
