@@ -715,6 +715,10 @@ static int spool_stdin(void)
 			return -1;
 		}
 	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 

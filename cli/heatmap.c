@@ -173,8 +173,10 @@ void heatmap_print_term(FILE *f, const struct heatmap_view *v)
 	fputs("+\n", f);
 	snprintf(s1, sizeof(s1), "0x%" PRIx64, a0);
 	snprintf(s2, sizeof(s2), "0x%" PRIx64, a1);
-	fprintf(f, "%12s  %-*s%s\n", "", (int)(ab > strlen(s2) ? ab - strlen(s2) : 1),
-		s1, s2);
+	if (ab >= strlen(s1) + strlen(s2) + 1)
+		fprintf(f, "%12s  %-*s%s\n", "", (int)(ab - strlen(s2)), s1, s2);
+	else
+		fprintf(f, "%12s  %s (left) to %s (right)\n", "", s1, s2);
 	fprintf(f, "%12s  legend: ", "");
 	for (l = 0; l <= 9; l++) {
 		cell(f, v->color, l);
