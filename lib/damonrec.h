@@ -21,6 +21,11 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; what is declared here is its API. */
+#if defined(DAMONREC_BUILD) && defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** Library version string, e.g. "0.1.0". */
 const char *damonrec_version_string(void);
 
@@ -349,6 +354,17 @@ int damonrec_heatmap_set_addr_range(struct damonrec_heatmap *h,
 /** Override the time range, in ns of the record's clock. */
 int damonrec_heatmap_set_time_range(struct damonrec_heatmap *h,
 				    int64_t start, int64_t end);
+/**
+ * Show target @id of kdamond @kdamond (before the first add()).  By default
+ * the map shows the target with the most address space between the gaps
+ * common to all its snapshots, as damo does; without a scan and without
+ * this call, every target counts.
+ */
+int damonrec_heatmap_set_target(struct damonrec_heatmap *h,
+				unsigned int kdamond, uint64_t id);
+/** The target shown (set or chosen by the scan); -1 with ENOENT if none. */
+int damonrec_heatmap_get_target(const struct damonrec_heatmap *h,
+				unsigned int *kdamond, uint64_t *id);
 /** Pass 2: accumulate. */
 int damonrec_heatmap_add(struct damonrec_heatmap *h,
 			 const struct damonrec_snapshot *s);
@@ -361,6 +377,10 @@ unsigned int damonrec_heatmap_get_addr_bins(const struct damonrec_heatmap *h);
 /** Average access frequency of a cell (accesses per aggregation). */
 double damonrec_heatmap_get_value(const struct damonrec_heatmap *h,
 				  unsigned int time_bin, unsigned int addr_bin);
+
+#if defined(DAMONREC_BUILD) && defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Reader of record format version 3 (see RECORD-FORMAT.md): a checked
+ * header, then CRC-protected frames.  SNAPSHOT regions are coded against the
+ * same target in the previous SNAPSHOT of the same kdamond, so the reader
+ * keeps one reference snapshot per kdamond.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct v3_kd {
+	struct damonrec_snapshot *ref;	/* previous snapshot, NULL if none */
+	bool ref_sorted;		/* ref's target ids strictly increase */
+	uint64_t pending_lost;
+	uint64_t pid;
+};
+
+struct v3_state {
+	unsigned int shift;
+	int64_t prev_time;
+	struct v3_kd *kd;
+	size_t nr_kd;
+	size_t cap_kd;
+	struct damonrec_snapshot *scratch;
+	uint64_t nr_snapshots;
+	uint64_t nr_lost;
+};
+
+void dr_v3_free(struct damonrec_reader *r)
+{
+	struct v3_state *st = r->v3;
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->nr_kd; i++)
+		damonrec_snapshot_free(st->kd[i].ref);
+	free(st->kd);
+	damonrec_snapshot_free(st->scratch);
+	free(st);
+	r->v3 = NULL;
+}
+
+int dr_v3_open(struct damonrec_reader *r)
+{
+	const unsigned char *p;
+	struct v3_state *st;
+	unsigned int hsize;
+	uint32_t crc;
+	ssize_t n;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return dr_fail(r, ENOMEM, 0, "out of memory");
+	r->v3 = st;
+
+	n = dr_fill(r, V3_HEADER_SIZE);
+	if (n < 0)
+		return -1;
+	p = r->buf + r->pos;
+	if ((size_t)n < DR_MAGIC_LEN ? memcmp(p, DR_MAGIC, (size_t)n) :
+				       memcmp(p, DR_MAGIC, DR_MAGIC_LEN))
+		return dr_fail(r, EBADMSG, 0,
+			       "v3 header at offset 0: wrong magic (expected \"%s\")",
+			       DR_MAGIC);
+	if (n >= 20 && dr_le32(p + 16) != 3)
+		return dr_fail(r, EBADMSG, 16,
+			       "v3 header at offset 0: record version is %u, not 3",
+			       dr_le32(p + 16));
+	if (n < V3_HEADER_SIZE)
+		return dr_fail(r, ENODATA, 0,
+			       "v3 header at offset 0: file ends inside it (needs %zu more bytes)",
+			       V3_HEADER_SIZE - (size_t)n);
+	crc = dr_crc32(0, p, 60);
+	if (crc != dr_le32(p + 60))
+		return dr_fail(r, EBADMSG, 0,
+			       "v3 header at offset 0: crc mismatch (stored 0x%08x, computed 0x%08x)",
+			       dr_le32(p + 60), crc);
+	hsize = dr_le16(p + 20);
+	if (hsize < V3_HEADER_SIZE)
+		return dr_fail(r, EBADMSG, 20,
+			       "v3 header at offset 0: header_size %u is below 64",
+			       hsize);
+	if (p[22] != 1)
+		return dr_fail(r, EBADMSG, 22,
+			       "v3 header at offset 0: unknown byte_order %u",
+			       p[22]);
+	if (p[23] != 32 && p[23] != 64)
+		return dr_fail(r, EBADMSG, 23,
+			       "v3 header at offset 0: addr_bits %u is not 32 or 64",
+			       p[23]);
+	if (p[24] >= 64)
+		return dr_fail(r, EBADMSG, 24,
+			       "v3 header at offset 0: addr_shift %u is not below 64",
+			       p[24]);
+	st->shift = p[24];
+	r->iv.sample_us = dr_le32(p + 28);
+	r->iv.aggr_us = dr_le32(p + 32);
+	r->iv.update_us = dr_le32(p + 36);
+	r->start_ns = (int64_t)dr_le64(p + 40);
+	r->start_known = true;
+	st->prev_time = r->start_ns;
+	r->pos += V3_HEADER_SIZE;
+	if (hsize > V3_HEADER_SIZE) {
+		size_t extra = hsize - V3_HEADER_SIZE;
+
+		n = dr_fill(r, extra);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < extra)
+			return dr_fail(r, ENODATA, 0,
+				       "v3 header at offset 0: file ends inside it (needs %zu more bytes)",
+				       extra - (size_t)n);
+		r->pos += extra;
+	}
+	return 0;
+}
+
+/* Decoding context of one frame, for error messages. */
+struct v3_frame {
+	struct damonrec_reader *r;
+	uint64_t off;
+	const char *what;
+};
+
+static int DR_PRINTF(2, 3) frame_bad(const struct v3_frame *f,
+				     const char *fmt, ...)
+{
+	char detail[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return dr_fail(f->r, EBADMSG, f->off, "v3 frame at offset %llu: %s%s%s",
+		       (unsigned long long)f->off, f->what ? f->what : "",
+		       f->what ? ": " : "", detail);
+}
+
+static int get_v(const struct v3_frame *f, const unsigned char **q,
+		 const unsigned char *end, uint64_t *v, const char *field)
+{
+	int rc = dr_get_varint(q, end, v);
+
+	if (likely(rc == DR_VARINT_OK))
+		return 0;
+	if (rc == DR_VARINT_SHORT)
+		return frame_bad(f, "payload ends inside %s", field);
+	return frame_bad(f, "malformed varint for %s", field);
+}
+
+#define GETV(var, field)						\
+	do {								\
+		if (get_v(f, &q, end, &(var), field))			\
+			return -1;					\
+	} while (0)
+
+static int decode_regions(const struct v3_frame *f, struct v3_state *st,
+			  struct damonrec_snapshot *s,
+			  const struct damonrec_target *ref, uint64_t tid,
+			  uint64_t nr_regions, const unsigned char **qp,
+			  const unsigned char *end)
+{
+	const unsigned char *q = *qp;
+	unsigned int shift = st->shift;
+	uint64_t cursor = 0, done = 0;
+	uint32_t prev_nr = 0;
+	size_t ri = 0;
+
+	while (done < nr_regions) {
+		struct damonrec_region *out;
+		unsigned int tag, form, rep, j;
+		uint64_t v;
+
+		if (q >= end)
+			return frame_bad(f, "payload ends inside region %llu of target %llu",
+					 (unsigned long long)done,
+					 (unsigned long long)tid);
+		tag = *q++;
+		form = tag & 3;
+		rep = tag >> V3_TAG_REPEAT_SHIFT;
+		if (rep && (form != V3_SAME || (tag & (V3_TAG_NR | V3_TAG_AGE))))
+			return frame_bad(f, "region %llu of target %llu: repeat count on a tag that is not a plain SAME",
+					 (unsigned long long)done,
+					 (unsigned long long)tid);
+		if (rep >= nr_regions - done)
+			return frame_bad(f, "region %llu of target %llu: repeat runs past nr_regions",
+					 (unsigned long long)done,
+					 (unsigned long long)tid);
+		if (dr_snap_reserve(s, rep + 1))
+			return dr_fail(f->r, ENOMEM, f->off, "out of memory");
+
+		if (form == V3_SAME) {
+			for (j = 0; j <= rep; j++) {
+				const struct damonrec_region *rr;
+
+				if (!ref)
+					return frame_bad(f, "SAME region %llu of target %llu has no reference",
+							 (unsigned long long)(done + j),
+							 (unsigned long long)tid);
+				while (ri < ref->nr && ref->regions[ri].start < cursor)
+					ri++;
+				if (ri == ref->nr || ref->regions[ri].start != cursor)
+					return frame_bad(f, "SAME region %llu of target %llu: the reference has no region starting at 0x%llx",
+							 (unsigned long long)(done + j),
+							 (unsigned long long)tid,
+							 (unsigned long long)cursor);
+				rr = &ref->regions[ri++];
+				out = dr_snap_append(s, 1);
+				out->start = cursor;
+				out->end = rr->end;
+				out->nr_accesses = rr->nr_accesses;
+				out->age = rr->age + 1;
+				cursor = rr->end;
+				prev_nr = out->nr_accesses;
+			}
+		} else {
+			uint64_t start, size, gap;
+
+			start = cursor;
+			if (form == V3_RAW) {
+				GETV(start, "a RAW start");
+				GETV(size, "a RAW size");
+				if (start < cursor)
+					return frame_bad(f, "region %llu of target %llu starts at 0x%llx, before the end of the previous one",
+							 (unsigned long long)done,
+							 (unsigned long long)tid,
+							 (unsigned long long)start);
+			} else {
+				if (form == V3_GAP) {
+					GETV(gap, "a gap");
+					if (gap > (UINT64_MAX >> shift) ||
+					    __builtin_add_overflow(cursor, gap << shift, &start))
+						return frame_bad(f, "region %llu of target %llu: gap runs past 2^64",
+								 (unsigned long long)done,
+								 (unsigned long long)tid);
+				}
+				GETV(size, "a size");
+				if (size > (UINT64_MAX >> shift))
+					return frame_bad(f, "region %llu of target %llu: size runs past 2^64",
+							 (unsigned long long)done,
+							 (unsigned long long)tid);
+				size <<= shift;
+			}
+			if (!size)
+				return frame_bad(f, "region %llu of target %llu has size 0",
+						 (unsigned long long)done,
+						 (unsigned long long)tid);
+			out = dr_snap_append(s, 1);
+			out->start = start;
+			if (__builtin_add_overflow(start, size, &out->end)) {
+				dr_snap_unappend(s, 1);
+				return frame_bad(f, "region %llu of target %llu ends past 2^64",
+						 (unsigned long long)done,
+						 (unsigned long long)tid);
+			}
+			out->nr_accesses = prev_nr;
+			out->age = 0;
+			cursor = out->end;
+		}
+		if (tag & V3_TAG_NR) {
+			GETV(v, "nr_accesses");
+			if (v > UINT32_MAX)
+				return frame_bad(f, "region %llu of target %llu: nr_accesses %llu is over 32 bits",
+						 (unsigned long long)done,
+						 (unsigned long long)tid,
+						 (unsigned long long)v);
+			out->nr_accesses = (uint32_t)v;
+		}
+		if (tag & V3_TAG_AGE) {
+			GETV(v, "age");
+			if (v > UINT32_MAX)
+				return frame_bad(f, "region %llu of target %llu: age %llu is over 32 bits",
+						 (unsigned long long)done,
+						 (unsigned long long)tid,
+						 (unsigned long long)v);
+			out->age = (uint32_t)v;
+		}
+		prev_nr = out->nr_accesses;
+		done += rep + 1;
+	}
+	*qp = q;
+	return 0;
+}
+
+static int decode_snapshot(const struct v3_frame *f, struct v3_state *st,
+			   const unsigned char *q, const unsigned char *end,
+			   struct damonrec_snapshot *s, size_t *kdp)
+{
+	uint64_t k, zz, nr_targets, ti;
+	const struct damonrec_snapshot *ref;
+	bool sorted;
+
+	GETV(k, "the kdamond");
+	if (k >= st->nr_kd)
+		return frame_bad(f, "kdamond %llu was not introduced by a KDAMOND frame",
+				 (unsigned long long)k);
+	GETV(zz, "time_delta");
+	GETV(nr_targets, "nr_targets");
+	if (nr_targets > (uint64_t)(end - q) / 2)
+		return frame_bad(f, "nr_targets %llu does not fit in the payload",
+				 (unsigned long long)nr_targets);
+
+	damonrec_snapshot_clear(s);
+	s->kdamond = (unsigned int)k;
+	s->time = (int64_t)((uint64_t)st->prev_time + (uint64_t)dr_unzigzag(zz));
+	ref = st->kd[k].ref;
+	sorted = st->kd[k].ref_sorted;
+	for (ti = 0; ti < nr_targets; ti++) {
+		uint64_t id, nr;
+
+		GETV(id, "a target_id");
+		GETV(nr, "nr_regions");
+		if (nr > (uint64_t)(end - q) * 16)
+			return frame_bad(f, "nr_regions %llu of target %llu does not fit in the payload",
+					 (unsigned long long)nr,
+					 (unsigned long long)id);
+		if (damonrec_snapshot_add_target(s, id) < 0)
+			return dr_fail(f->r, ENOMEM, f->off, "out of memory");
+		if (decode_regions(f, st, s, dr_ref_target(ref, sorted, ti, id),
+				   id, nr, &q, end))
+			return -1;
+	}
+	if (q != end)
+		return frame_bad(f, "%zu bytes left after the last region",
+				 (size_t)(end - q));
+	*kdp = (size_t)k;
+	return 0;
+}
+
+static int v3_truncated(struct damonrec_reader *r, uint64_t off,
+			uint64_t need, bool at_least)
+{
+	return dr_fail(r, ENODATA, off,
+		       "v3 frame at offset %llu: file ends inside it (needs %s%llu more bytes)",
+		       (unsigned long long)off, at_least ? "at least " : "",
+		       (unsigned long long)need);
+}
+
+static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
+			unsigned int type, const unsigned char *q,
+			const unsigned char *end, uint64_t off,
+			const struct damonrec_snapshot **out)
+{
+	struct v3_frame fr = { r, off, NULL }, *f = &fr;
+	uint64_t k, a, b;
+
+	switch (type) {
+	case V3_FRAME_SNAPSHOT: {
+		struct damonrec_snapshot *s = st->scratch, *old;
+		size_t kd = 0;
+
+		fr.what = "SNAPSHOT";
+		if (!s) {
+			s = st->scratch = damonrec_snapshot_new();
+			if (!s)
+				return dr_fail(r, ENOMEM, off, "out of memory");
+		}
+		if (decode_snapshot(f, st, q, end, s, &kd))
+			return -1;
+		s->lost_before = st->kd[kd].pending_lost;
+		st->kd[kd].pending_lost = 0;
+		st->prev_time = s->time;
+		st->nr_snapshots++;
+		old = st->kd[kd].ref;
+		st->kd[kd].ref = s;
+		st->kd[kd].ref_sorted = dr_ids_sorted(s);
+		st->scratch = old;
+		*out = s;
+		return 1;
+	}
+	case V3_FRAME_LOST:
+		fr.what = "LOST";
+		GETV(k, "the kdamond");
+		GETV(a, "the count");
+		GETV(b, "the reason");
+		if (q != end)
+			return frame_bad(f, "%zu bytes left after the fields",
+					 (size_t)(end - q));
+		if (k >= st->nr_kd)
+			return frame_bad(f, "kdamond %llu was not introduced by a KDAMOND frame",
+					 (unsigned long long)k);
+		if (__builtin_add_overflow(st->kd[k].pending_lost, a,
+					   &st->kd[k].pending_lost) ||
+		    __builtin_add_overflow(st->nr_lost, a, &st->nr_lost))
+			return frame_bad(f, "lost count overflows 64 bits");
+		r->lost = st->nr_lost;
+		return 0;
+	case V3_FRAME_KDAMOND:
+		fr.what = "KDAMOND";
+		GETV(k, "the kdamond");
+		GETV(a, "the pid");
+		if (q != end)
+			return frame_bad(f, "%zu bytes left after the fields",
+					 (size_t)(end - q));
+		if (k > st->nr_kd)
+			return frame_bad(f, "introduces kdamond %llu before kdamond %zu",
+					 (unsigned long long)k, st->nr_kd);
+		if (k == st->nr_kd) {
+			if (st->nr_kd == DR_MAX_KDAMONDS)
+				return frame_bad(f, "more than %u kdamonds",
+						 DR_MAX_KDAMONDS);
+			if (st->nr_kd == st->cap_kd) {
+				size_t cap = st->cap_kd ? st->cap_kd * 2 : 4;
+				struct v3_kd *kd = realloc(st->kd,
+							   cap * sizeof(*kd));
+
+				if (!kd)
+					return dr_fail(r, ENOMEM, off,
+						       "out of memory");
+				st->kd = kd;
+				st->cap_kd = cap;
+			}
+			memset(&st->kd[k], 0, sizeof(st->kd[k]));
+			st->nr_kd++;
+		}
+		st->kd[k].pid = a;
+		return 0;
+	case V3_FRAME_END:
+		fr.what = "END";
+		GETV(a, "the snapshot count");
+		GETV(b, "the lost count");
+		if (q != end)
+			return frame_bad(f, "%zu bytes left after the fields",
+					 (size_t)(end - q));
+		if (a != st->nr_snapshots || b != st->nr_lost)
+			return frame_bad(f, "says %llu snapshots written and %llu lost, but the file has %llu and %llu",
+					 (unsigned long long)a,
+					 (unsigned long long)b,
+					 (unsigned long long)st->nr_snapshots,
+					 (unsigned long long)st->nr_lost);
+		r->has_end = true;
+		return 0;
+	default:
+		return 0;	/* unknown frame types are skipped */
+	}
+}
+
+int dr_v3_next(struct damonrec_reader *r, const struct damonrec_snapshot **s)
+{
+	struct v3_state *st = r->v3;
+
+	for (;;) {
+		uint64_t off = dr_off(r), len;
+		const unsigned char *p, *q;
+		size_t hl, total;
+		uint32_t crc;
+		ssize_t n;
+		int rc;
+
+		n = dr_fill(r, 1 + DR_VARINT_MAX);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		p = r->buf + r->pos;
+		q = p + 1;
+		rc = dr_get_varint(&q, p + n, &len);
+		if (rc == DR_VARINT_SHORT)
+			return v3_truncated(r, off, 1, true);
+		if (rc == DR_VARINT_BAD)
+			return dr_fail(r, EBADMSG, off,
+				       "v3 frame at offset %llu: malformed payload length",
+				       (unsigned long long)off);
+		if (len > V3_MAX_PAYLOAD)
+			return dr_fail(r, EBADMSG, off,
+				       "v3 frame at offset %llu: payload length %llu is over 64 MiB",
+				       (unsigned long long)off,
+				       (unsigned long long)len);
+		hl = (size_t)(q - p);
+		total = hl + (size_t)len + 4;
+		n = dr_fill(r, total);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < total)
+			return v3_truncated(r, off, total - (size_t)n, false);
+		p = r->buf + r->pos;
+		crc = dr_crc32(0, p, hl + (size_t)len);
+		if (crc != dr_le32(p + hl + len))
+			return dr_fail(r, EBADMSG, off,
+				       "v3 frame at offset %llu: crc mismatch (stored 0x%08x, computed 0x%08x)",
+				       (unsigned long long)off,
+				       dr_le32(p + hl + len), crc);
+		rc = handle_frame(r, st, p[0], p + hl, p + hl + len, off, s);
+		if (rc < 0)
+			return -1;
+		r->pos += total;
+		if (rc > 0)
+			return 1;
+	}
+}

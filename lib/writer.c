@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Record writers: v2 (the seed's layout), v3 (this project's compact,
+ * checksummed format), JSON and CSV.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define WR_BUF		(256u << 10)
+
+struct wkd {
+	unsigned int num;		/* the snapshots' kdamond number */
+	struct damonrec_snapshot *ref;	/* v3: last snapshot written */
+	bool ref_sorted;
+	uint64_t pending_lost;		/* JSON: lost before the next one */
+};
+
+struct damonrec_writer {
+	int fd;
+	bool own_fd;
+	enum damonrec_format fmt;
+	unsigned char *buf;
+	size_t len;
+	size_t cap;
+	uint64_t bytes;
+	int err;			/* first error, sticky */
+
+	struct wkd *kd;
+	size_t nr_kd;
+	size_t cap_kd;
+
+	/* v3 */
+	int64_t prev_time;
+	uint64_t nr_snapshots;
+	uint64_t nr_lost;
+	unsigned char *pay;
+	size_t pay_len;
+	size_t pay_cap;
+
+	/* JSON */
+	bool json_first;
+};
+
+static int wr_flush(struct damonrec_writer *w)
+{
+	size_t off = 0;
+
+	while (off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = errno;
+			w->len = 0;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+	return 0;
+}
+
+/* Room for @n bytes at the end of the output buffer, or NULL. */
+static unsigned char *wr_room(struct damonrec_writer *w, size_t n)
+{
+	if (likely(w->cap - w->len >= n))
+		return w->buf + w->len;
+	if (w->len && wr_flush(w))
+		return NULL;
+	if (n > w->cap) {
+		unsigned char *b = realloc(w->buf, n);
+
+		if (!b) {
+			w->err = ENOMEM;
+			return NULL;
+		}
+		w->buf = b;
+		w->cap = n;
+	}
+	return w->buf;
+}
+
+static inline void wr_commit(struct damonrec_writer *w, size_t n)
+{
+	w->len += n;
+	w->bytes += n;
+}
+
+static int wr_put(struct damonrec_writer *w, const void *p, size_t n)
+{
+	unsigned char *d = wr_room(w, n);
+
+	if (!d)
+		return -1;
+	memcpy(d, p, n);
+	wr_commit(w, n);
+	return 0;
+}
+
+static int wr_str(struct damonrec_writer *w, const char *s)
+{
+	return wr_put(w, s, strlen(s));
+}
+
+static int wr_fail(struct damonrec_writer *w)
+{
+	errno = w->err;
+	return -1;
+}
+
+/* The slot of kdamond number @num; *@is_new when it was just added. */
+static struct wkd *wr_kd(struct damonrec_writer *w, unsigned int num,
+			 bool add, bool *is_new)
+{
+	size_t i;
+
+	*is_new = false;
+	for (i = 0; i < w->nr_kd; i++)
+		if (w->kd[i].num == num)
+			return &w->kd[i];
+	if (!add)
+		return NULL;
+	if (w->nr_kd == DR_MAX_KDAMONDS) {
+		w->err = EOVERFLOW;
+		return NULL;
+	}
+	if (w->nr_kd == w->cap_kd) {
+		size_t cap = w->cap_kd ? w->cap_kd * 2 : 4;
+		struct wkd *kd = realloc(w->kd, cap * sizeof(*kd));
+
+		if (!kd) {
+			w->err = ENOMEM;
+			return NULL;
+		}
+		w->kd = kd;
+		w->cap_kd = cap;
+	}
+	memset(&w->kd[w->nr_kd], 0, sizeof(w->kd[0]));
+	w->kd[w->nr_kd].num = num;
+	*is_new = true;
+	return &w->kd[w->nr_kd++];
+}
+
+/* ------------------------------------------------------------------ */
+/* v2                                                                   */
+/* ------------------------------------------------------------------ */
+
+static int v2_header(struct damonrec_writer *w)
+{
+	unsigned char h[DR_MAGIC_LEN + 4];
+	int32_t v = 2;
+
+	memcpy(h, DR_MAGIC, DR_MAGIC_LEN);
+	memcpy(h + DR_MAGIC_LEN, &v, 4);
+	return wr_put(w, h, sizeof(h));
+}
+
+static int v2_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
+{
+	int64_t sec, nsec;
+	uint32_t n32;
+	unsigned char *p;
+	size_t ti, i;
+
+	if (s->nr_targets > UINT32_MAX)
+		return errno = EOVERFLOW, -1;
+	for (ti = 0; ti < s->nr_targets; ti++)
+		if (s->targets[ti].nr > UINT32_MAX)
+			return errno = EOVERFLOW, -1;
+	dr_ns_to_ts(s->time, &sec, &nsec);
+	p = wr_room(w, 20);
+	if (!p)
+		return wr_fail(w);
+	memcpy(p, &sec, 8);
+	memcpy(p + 8, &nsec, 8);
+	n32 = (uint32_t)s->nr_targets;
+	memcpy(p + 16, &n32, 4);
+	wr_commit(w, 20);
+	for (ti = 0; ti < s->nr_targets; ti++) {
+		const struct damonrec_target *t = &s->targets[ti];
+
+		p = wr_room(w, 12);
+		if (!p)
+			return wr_fail(w);
+		memcpy(p, &t->id, 8);
+		n32 = (uint32_t)t->nr;
+		memcpy(p + 8, &n32, 4);
+		wr_commit(w, 12);
+		for (i = 0; i < t->nr;) {
+			size_t k = (w->cap - w->len) / 20, j;
+
+			if (!k) {
+				if (!wr_room(w, w->cap))
+					return wr_fail(w);
+				continue;
+			}
+			if (k > t->nr - i)
+				k = t->nr - i;
+			p = w->buf + w->len;
+			for (j = 0; j < k; j++, p += 20) {
+				const struct damonrec_region *r = &t->regions[i + j];
+
+				memcpy(p, &r->start, 8);
+				memcpy(p + 8, &r->end, 8);
+				memcpy(p + 16, &r->nr_accesses, 4);
+			}
+			wr_commit(w, k * 20);
+			i += k;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* v3                                                                   */
+/* ------------------------------------------------------------------ */
+
+static int v3_header(struct damonrec_writer *w,
+		     const struct damonrec_record_meta *m)
+{
+	unsigned char h[V3_HEADER_SIZE];
+
+	if (m->intervals.sample_us > UINT32_MAX ||
+	    m->intervals.aggr_us > UINT32_MAX ||
+	    m->intervals.update_us > UINT32_MAX) {
+		w->err = EINVAL;
+		return -1;
+	}
+	memset(h, 0, sizeof(h));
+	memcpy(h, DR_MAGIC, DR_MAGIC_LEN);
+	dr_put_le32(h + 16, 3);
+	dr_put_le16(h + 20, V3_HEADER_SIZE);
+	h[22] = 1;			/* little-endian */
+	h[23] = 64;			/* addr_bits */
+	h[24] = V3_ADDR_SHIFT;
+	h[25] = 0;			/* CLOCK_REALTIME */
+	dr_put_le16(h + 26, V3_FLAG_AGE);
+	dr_put_le32(h + 28, (uint32_t)m->intervals.sample_us);
+	dr_put_le32(h + 32, (uint32_t)m->intervals.aggr_us);
+	dr_put_le32(h + 36, (uint32_t)m->intervals.update_us);
+	dr_put_le64(h + 40, (uint64_t)m->start_ns);
+	dr_put_le32(h + 48, V3_PRODUCER_LIB);
+	dr_put_le32(h + 60, dr_crc32(0, h, 60));
+	w->prev_time = m->start_ns;
+	return wr_put(w, h, sizeof(h));
+}
+
+static int pay_room(struct damonrec_writer *w, size_t n)
+{
+	if (w->pay_cap - w->pay_len >= n)
+		return 0;
+	if (w->pay_len + n > V3_MAX_PAYLOAD) {
+		w->err = EFBIG;
+		return -1;
+	}
+	{
+		size_t cap = w->pay_cap ? w->pay_cap : 4096;
+		unsigned char *p;
+
+		while (cap - w->pay_len < n)
+			cap *= 2;
+		p = realloc(w->pay, cap);
+		if (!p) {
+			w->err = ENOMEM;
+			return -1;
+		}
+		w->pay = p;
+		w->pay_cap = cap;
+	}
+	return 0;
+}
+
+static inline void pay_v(struct damonrec_writer *w, uint64_t v)
+{
+	w->pay_len += dr_put_varint(w->pay + w->pay_len, v);
+}
+
+/* Write the frame whose payload is in w->pay. */
+static int v3_frame(struct damonrec_writer *w, unsigned int type)
+{
+	unsigned char hdr[1 + DR_VARINT_MAX], tail[4];
+	size_t hl;
+	uint32_t crc;
+
+	hdr[0] = (unsigned char)type;
+	hl = 1 + dr_put_varint(hdr + 1, w->pay_len);
+	crc = dr_crc32(0, hdr, hl);
+	crc = dr_crc32(crc, w->pay, w->pay_len);
+	dr_put_le32(tail, crc);
+	if (wr_put(w, hdr, hl) || wr_put(w, w->pay, w->pay_len) ||
+	    wr_put(w, tail, 4))
+		return -1;
+	return 0;
+}
+
+/* A frame of up to three varints. */
+static int v3_small_frame(struct damonrec_writer *w, unsigned int type,
+			  int n, uint64_t a, uint64_t b, uint64_t c)
+{
+	w->pay_len = 0;
+	if (pay_room(w, 3 * DR_VARINT_MAX))
+		return -1;
+	pay_v(w, a);
+	if (n > 1)
+		pay_v(w, b);
+	if (n > 2)
+		pay_v(w, c);
+	return v3_frame(w, type);
+}
+
+/* The file index of kdamond @num, announcing it with a KDAMOND frame. */
+static struct wkd *v3_kd(struct damonrec_writer *w, unsigned int num)
+{
+	bool is_new;
+	struct wkd *kd = wr_kd(w, num, true, &is_new);
+
+	if (!kd)
+		return NULL;
+	if (is_new && v3_small_frame(w, V3_FRAME_KDAMOND, 2,
+				     (uint64_t)(kd - w->kd), 0, 0))
+		return NULL;
+	return kd;
+}
+
+static int v3_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
+{
+	if (__builtin_add_overflow(w->nr_lost, count, &w->nr_lost)) {
+		w->err = EOVERFLOW;
+		return -1;
+	}
+	/* Reason 0: not known to a converter. */
+	return v3_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
+			      count, 0);
+}
+
+/* Code the regions of @t against @ref into w->pay; EINVAL if unsorted. */
+static int v3_regions(struct damonrec_writer *w,
+		      const struct damonrec_target *t,
+		      const struct damonrec_target *ref)
+{
+	const uint64_t mask = ((uint64_t)1 << V3_ADDR_SHIFT) - 1;
+	size_t i, ri = 0, run_at = 0;
+	uint64_t cursor = 0;
+	uint32_t prev_nr = 0;
+	unsigned int run = 0;	/* regions in the plain SAME tag at run_at */
+
+	for (i = 0; i < t->nr; i++) {
+		const struct damonrec_region *r = &t->regions[i];
+		uint32_t pnr = prev_nr, page = 0;
+		unsigned int tag;
+
+		if (r->end <= r->start || r->start < cursor) {
+			w->err = EINVAL;
+			return -1;
+		}
+		if (pay_room(w, 1 + 4 * DR_VARINT_MAX))
+			return -1;
+		if (ref) {
+			while (ri < ref->nr && ref->regions[ri].start < cursor)
+				ri++;
+		}
+		if (ref && r->start == cursor && ri < ref->nr &&
+		    ref->regions[ri].start == cursor &&
+		    ref->regions[ri].end == r->end) {
+			pnr = ref->regions[ri].nr_accesses;
+			page = ref->regions[ri].age + 1;
+			tag = V3_SAME;
+			ri++;
+			if (r->nr_accesses == pnr && r->age == page) {
+				if (run && run <= V3_MAX_REPEAT) {
+					w->pay[run_at] += 1 << V3_TAG_REPEAT_SHIFT;
+					run++;
+				} else {
+					run_at = w->pay_len;
+					w->pay[w->pay_len++] = V3_SAME;
+					run = 1;
+				}
+				cursor = r->end;
+				prev_nr = r->nr_accesses;
+				continue;
+			}
+		} else if (((r->start - cursor) | (r->end - r->start)) & mask) {
+			tag = V3_RAW;
+		} else if (r->start == cursor) {
+			tag = V3_CONT;
+		} else {
+			tag = V3_GAP;
+		}
+		run = 0;
+		if (r->nr_accesses != pnr)
+			tag |= V3_TAG_NR;
+		if (r->age != page)
+			tag |= V3_TAG_AGE;
+		w->pay[w->pay_len++] = (unsigned char)tag;
+		switch (tag & 3) {
+		case V3_RAW:
+			pay_v(w, r->start);
+			pay_v(w, r->end - r->start);
+			break;
+		case V3_GAP:
+			pay_v(w, (r->start - cursor) >> V3_ADDR_SHIFT);
+			/* fall through */
+		case V3_CONT:
+			pay_v(w, (r->end - r->start) >> V3_ADDR_SHIFT);
+			break;
+		}
+		if (tag & V3_TAG_NR)
+			pay_v(w, r->nr_accesses);
+		if (tag & V3_TAG_AGE)
+			pay_v(w, r->age);
+		cursor = r->end;
+		prev_nr = r->nr_accesses;
+	}
+	return 0;
+}
+
+static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
+{
+	const struct damonrec_snapshot *ref = NULL;
+	bool sorted = false, is_new;
+	struct wkd *kd;
+	size_t idx, ti;
+
+	/* Code the payload first: nothing is written if the snapshot is bad. */
+	kd = wr_kd(w, s->kdamond, false, &is_new);
+	idx = kd ? (size_t)(kd - w->kd) : w->nr_kd;
+	if (kd) {
+		ref = kd->ref;
+		sorted = kd->ref_sorted;
+	}
+	w->pay_len = 0;
+	if (pay_room(w, 3 * DR_VARINT_MAX))
+		return -1;
+	pay_v(w, idx);
+	pay_v(w, dr_zigzag((int64_t)((uint64_t)s->time - (uint64_t)w->prev_time)));
+	pay_v(w, s->nr_targets);
+	for (ti = 0; ti < s->nr_targets; ti++) {
+		const struct damonrec_target *t = &s->targets[ti];
+
+		if (pay_room(w, 2 * DR_VARINT_MAX))
+			return -1;
+		pay_v(w, t->id);
+		pay_v(w, t->nr);
+		if (v3_regions(w, t, dr_ref_target(ref, sorted, ti, t->id)))
+			return -1;
+	}
+
+	/* Commit: KDAMOND, LOST, SNAPSHOT.  The payload is kept aside. */
+	if (!kd) {
+		unsigned char *pay = w->pay;
+		size_t len = w->pay_len, cap = w->pay_cap;
+
+		w->pay = NULL;
+		w->pay_len = w->pay_cap = 0;
+		kd = v3_kd(w, s->kdamond);
+		free(w->pay);
+		w->pay = pay;
+		w->pay_len = len;
+		w->pay_cap = cap;
+		if (!kd)
+			return -1;
+	}
+	if (s->lost_before) {
+		unsigned char *pay = w->pay;
+		size_t len = w->pay_len, cap = w->pay_cap;
+		int rc;
+
+		w->pay = NULL;
+		w->pay_len = w->pay_cap = 0;
+		rc = v3_lost(w, kd, s->lost_before);
+		free(w->pay);
+		w->pay = pay;
+		w->pay_len = len;
+		w->pay_cap = cap;
+		if (rc)
+			return -1;
+	}
+	if (v3_frame(w, V3_FRAME_SNAPSHOT))
+		return -1;
+	w->prev_time = s->time;
+	w->nr_snapshots++;
+	if (!kd->ref) {
+		kd->ref = damonrec_snapshot_new();
+		if (!kd->ref) {
+			w->err = ENOMEM;
+			return -1;
+		}
+	}
+	if (dr_snap_copy(kd->ref, s)) {
+		w->err = ENOMEM;
+		return -1;
+	}
+	kd->ref_sorted = dr_ids_sorted(kd->ref);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON and CSV                                                         */
+/* ------------------------------------------------------------------ */
+
+static int json_header(struct damonrec_writer *w,
+		       const struct damonrec_record_meta *m)
+{
+	unsigned char *p = wr_room(w, 512);
+	char *c = (char *)p;
+
+	if (!p)
+		return -1;
+#define S(x) (memcpy(c, x, strlen(x)), c += strlen(x))
+	S("{\"format\":\"damonrec\",\"version\":1,\n");
+	S(" \"intervals\":{\"sample_us\":");
+	c += dr_fmt_u64(c, m->intervals.sample_us);
+	S(",\"aggr_us\":");
+	c += dr_fmt_u64(c, m->intervals.aggr_us);
+	S(",\"update_us\":");
+	c += dr_fmt_u64(c, m->intervals.update_us);
+	S("},\n \"start_ns\":");
+	c += dr_fmt_i64(c, m->start_ns);
+	S(",\n \"snapshots\":[");
+#undef S
+	wr_commit(w, (size_t)((unsigned char *)c - p));
+	w->json_first = true;
+	return 0;
+}
+
+#define PUTS(c, x) (memcpy((c), (x), sizeof(x) - 1), (c) += sizeof(x) - 1)
+
+static int json_write(struct damonrec_writer *w,
+		      const struct damonrec_snapshot *s)
+{
+	uint64_t lost = s->lost_before;
+	struct wkd *kd;
+	bool is_new;
+	unsigned char *p;
+	char *c;
+	size_t ti, i;
+
+	kd = wr_kd(w, s->kdamond, false, &is_new);
+	if (kd) {
+		if (__builtin_add_overflow(lost, kd->pending_lost, &lost))
+			return errno = EOVERFLOW, -1;
+		kd->pending_lost = 0;
+	}
+	p = wr_room(w, 128);
+	if (!p)
+		return wr_fail(w);
+	c = (char *)p;
+	if (!w->json_first)
+		*c++ = ',';
+	w->json_first = false;
+	PUTS(c, "\n{\"time_ns\":");
+	c += dr_fmt_i64(c, s->time);
+	PUTS(c, ",\"kdamond\":");
+	c += dr_fmt_u64(c, s->kdamond);
+	PUTS(c, ",\"lost_before\":");
+	c += dr_fmt_u64(c, lost);
+	PUTS(c, ",\"targets\":[");
+	wr_commit(w, (size_t)((unsigned char *)c - p));
+	for (ti = 0; ti < s->nr_targets; ti++) {
+		const struct damonrec_target *t = &s->targets[ti];
+
+		p = wr_room(w, 64);
+		if (!p)
+			return wr_fail(w);
+		c = (char *)p;
+		if (ti)
+			*c++ = ',';
+		PUTS(c, "{\"id\":");
+		c += dr_fmt_u64(c, t->id);
+		PUTS(c, ",\"regions\":[");
+		wr_commit(w, (size_t)((unsigned char *)c - p));
+		for (i = 0; i < t->nr; i++) {
+			const struct damonrec_region *r = &t->regions[i];
+
+			p = wr_room(w, 96);
+			if (!p)
+				return wr_fail(w);
+			c = (char *)p;
+			if (i)
+				*c++ = ',';
+			*c++ = '[';
+			c += dr_fmt_u64(c, r->start);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->end);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->nr_accesses);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->age);
+			*c++ = ']';
+			wr_commit(w, (size_t)((unsigned char *)c - p));
+		}
+		if (wr_str(w, "]}"))
+			return wr_fail(w);
+	}
+	return wr_str(w, "]}") ? wr_fail(w) : 0;
+}
+
+static int csv_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
+{
+	char head[48];
+	size_t hl, ti, i;
+
+	hl = dr_fmt_i64(head, s->time);
+	head[hl++] = ',';
+	hl += dr_fmt_u64(head + hl, s->kdamond);
+	head[hl++] = ',';
+	for (ti = 0; ti < s->nr_targets; ti++) {
+		const struct damonrec_target *t = &s->targets[ti];
+
+		for (i = 0; i < t->nr; i++) {
+			const struct damonrec_region *r = &t->regions[i];
+			unsigned char *p = wr_room(w, 160);
+			char *c = (char *)p;
+
+			if (!p)
+				return wr_fail(w);
+			memcpy(c, head, hl);
+			c += hl;
+			c += dr_fmt_u64(c, t->id);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->start);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->end);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->nr_accesses);
+			*c++ = ',';
+			c += dr_fmt_u64(c, r->age);
+			*c++ = '\n';
+			wr_commit(w, (size_t)((unsigned char *)c - p));
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                           */
+/* ------------------------------------------------------------------ */
+
+static void writer_free(struct damonrec_writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nr_kd; i++)
+		damonrec_snapshot_free(w->kd[i].ref);
+	free(w->kd);
+	free(w->pay);
+	free(w->buf);
+	free(w);
+}
+
+static struct damonrec_writer *writer_new(int fd, bool own,
+					  enum damonrec_format fmt,
+					  const struct damonrec_record_meta *meta)
+{
+	static const struct damonrec_record_meta zero;
+	struct damonrec_writer *w;
+	int rc;
+
+	if (!meta)
+		meta = &zero;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->fd = fd;
+	w->own_fd = own;
+	w->fmt = fmt;
+	w->cap = WR_BUF;
+	w->buf = malloc(w->cap);
+	if (!w->buf) {
+		free(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	switch (fmt) {
+	case DAMONREC_FORMAT_V2:
+		rc = v2_header(w);
+		break;
+	case DAMONREC_FORMAT_V3:
+		rc = v3_header(w, meta);
+		break;
+	case DAMONREC_FORMAT_JSON:
+		rc = json_header(w, meta);
+		break;
+	default:
+		rc = wr_str(w, "time_ns,kdamond,target,start,end,nr_accesses,age\n");
+		break;
+	}
+	if (rc) {
+		int err = w->err ? w->err : EIO;
+
+		w->own_fd = false;
+		writer_free(w);
+		errno = err;
+		return NULL;
+	}
+	return w;
+}
+
+static bool format_writable(enum damonrec_format fmt)
+{
+	return fmt == DAMONREC_FORMAT_V2 || fmt == DAMONREC_FORMAT_V3 ||
+	       fmt == DAMONREC_FORMAT_JSON || fmt == DAMONREC_FORMAT_CSV;
+}
+
+struct damonrec_writer *damonrec_writer_open_fd(int fd,
+						enum damonrec_format fmt,
+						const struct damonrec_record_meta *meta)
+{
+	if (fd < 0 || !format_writable(fmt)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return writer_new(fd, false, fmt, meta);
+}
+
+struct damonrec_writer *damonrec_writer_open(const char *path,
+					     enum damonrec_format fmt,
+					     const struct damonrec_record_meta *meta)
+{
+	struct damonrec_writer *w;
+	int fd, err;
+
+	if (!path || !format_writable(fmt)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!strcmp(path, "-"))
+		return writer_new(STDOUT_FILENO, false, fmt, meta);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return NULL;
+	w = writer_new(fd, true, fmt, meta);
+	if (!w) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return w;
+}
+
+int damonrec_writer_write(struct damonrec_writer *w,
+			  const struct damonrec_snapshot *s)
+{
+	int rc;
+
+	if (!w || !s) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (w->err)
+		return wr_fail(w);
+	switch (w->fmt) {
+	case DAMONREC_FORMAT_V2:
+		rc = v2_write(w, s);
+		break;
+	case DAMONREC_FORMAT_V3:
+		rc = v3_write(w, s);
+		/* A snapshot that cannot be coded is not a writer failure. */
+		if (rc && (w->err == EINVAL || w->err == EFBIG)) {
+			errno = w->err;
+			w->err = 0;
+			return -1;
+		}
+		if (rc)
+			return wr_fail(w);
+		break;
+	case DAMONREC_FORMAT_JSON:
+		rc = json_write(w, s);
+		break;
+	default:
+		rc = csv_write(w, s);
+		break;
+	}
+	return rc;
+}
+
+int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
+			      uint64_t count)
+{
+	struct wkd *kd;
+	bool is_new;
+
+	if (!w) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (w->err)
+		return wr_fail(w);
+	if (!count)
+		return 0;
+	switch (w->fmt) {
+	case DAMONREC_FORMAT_V3:
+		kd = v3_kd(w, k);
+		if (!kd || v3_lost(w, kd, count))
+			return wr_fail(w);
+		return 0;
+	case DAMONREC_FORMAT_JSON:
+		kd = wr_kd(w, k, true, &is_new);
+		if (!kd)
+			return wr_fail(w);
+		if (__builtin_add_overflow(kd->pending_lost, count,
+					   &kd->pending_lost))
+			return errno = EOVERFLOW, -1;
+		return 0;
+	default:
+		return 0;	/* v2 and CSV cannot say it */
+	}
+}
+
+uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w)
+{
+	return w->bytes;
+}
+
+int damonrec_writer_close(struct damonrec_writer *w)
+{
+	int err;
+
+	if (!w)
+		return 0;
+	if (!w->err) {
+		if (w->fmt == DAMONREC_FORMAT_V3)
+			v3_small_frame(w, V3_FRAME_END, 2, w->nr_snapshots,
+				       w->nr_lost, 0);
+		else if (w->fmt == DAMONREC_FORMAT_JSON)
+			wr_str(w, "\n]}\n");
+	}
+	if (!w->err)
+		wr_flush(w);
+	err = w->err;
+	if (w->own_fd && close(w->fd) && !err)
+		err = errno;
+	writer_free(w);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
