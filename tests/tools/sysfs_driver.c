@@ -5,13 +5,15 @@
  *
  * Steps: count, running, info:N, setup:OPS[:key=value...] (OPS vaddr,
  * fvaddr or paddr; keys pids=1,2 sample= aggr= update= min= max=),
- * start, stop, is-running, pid, teardown, free (teardown by freeing).
+ * start, stop, is-running, pid, teardown, free (teardown by freeing),
+ * sleep:MS.
  * A failed step prints "STEP: error EXXX (text)" and the run goes on.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "damonrec.h"
 
@@ -119,6 +121,8 @@ int main(int argc, char **argv)
 			p < 0 ? fail(step) : (void)printf("pid: %d\n", (int)p);
 		} else if (!strcmp(step, "teardown")) {
 			damonrec_damon_teardown(d) ? fail(step) : (void)printf("teardown: ok\n");
+		} else if (!strncmp(step, "sleep:", 6)) {
+			usleep((useconds_t)atoi(step + 6) * 1000);
 		} else if (!strcmp(step, "free")) {
 			damonrec_damon_free(d);
 			d = NULL;
