@@ -27,7 +27,7 @@ packages=(
 	build-essential gcc make pkg-config libcap-dev
 	bats bats-support bats-assert
 	sparse clang libclang-rt-14-dev
-	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
+	qemu-system-x86 busybox-static bash-static cpio xz-utils zstd kmod
 	groff-base bash-completion
 )
 
