@@ -32,19 +32,22 @@ UDEVRULESDIR ?= /lib/udev/rules.d
 DESTDIR ?=
 INSTALL ?= install
 
+# The test VM's kernel release (the current bookworm-backports cloud kernel,
+# resolved at run time by scripts/kver.sh) and its headers: modules for
+# VM_PAYLOAD build against VM_KDIR.  Resolved once per make run (and cached
+# by kver.sh until apt's package lists change).
+VM_KREL = $(eval VM_KREL := $$(shell scripts/kver.sh 2>/dev/null))$(VM_KREL)
+VM_KDIR = /usr/src/linux-headers-$(VM_KREL)
+
 # Kernel headers for the module: the running kernel's build directory when it
 # exists, otherwise the newest bookworm-backports 6.12 cloud headers.
 KREL_RUNNING := $(shell uname -r)
-KDIR_612 := $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-cloud-amd64)))
+# (The test VM's kernel headers first, when several are installed.)
+KDIR_612 := $(or $(wildcard /usr/src/linux-headers-$(VM_KREL)),\
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-cloud-amd64))))
 KDIR_61 := $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 ifneq ($(wildcard /lib/modules/$(KREL_RUNNING)/build/Makefile),)
 KDIR ?= /lib/modules/$(KREL_RUNNING)/build
 else
 KDIR ?= $(KDIR_612)
 endif
-
-# The test VM's kernel release (the current bookworm-backports cloud kernel,
-# resolved at run time by scripts/kver.sh) and its headers: modules for
-# VM_PAYLOAD build against VM_KDIR.  Resolved once, on first use.
-VM_KREL = $(eval VM_KREL := $$(shell scripts/kver.sh))$(VM_KREL)
-VM_KDIR = /usr/src/linux-headers-$(VM_KREL)
