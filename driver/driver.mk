@@ -4,7 +4,8 @@
 # damon_dyndbg.ko once driver/Kbuild.ddz exists), built out of tree in a copy
 # of driver/ under $(BUILD) so that nothing lands beside the sources:
 #
-#   make modules              against $(KDIR) (mk/config.mk)
+#   make modules              against $(KDIR) (mk/config.mk); part of
+#                             "make all" unless WITH_MODULE=0
 #   make modules-6.12         against the newest 6.12 cloud headers (the VM's)
 #   make modules-6.1          against Debian's stock 6.1 headers (no DAMON)
 #   make modules-w1-6.12      W=1 build; fails on any compiler warning
@@ -73,9 +74,14 @@ $(foreach r,$(KMOD_RELEASES),$(eval $(call kmod_rules,$(firstword \
 	$(if $(filter $(r),$(KREL_61)),$(KDIR_61))),$(r))))
 
 .PHONY: modules modules-6.12 modules-6.1
+# WITH_MODULE=0 leaves the module out of "make all" (distribution packages
+# build user space only; DKMS builds the module on the target).
+WITH_MODULE ?= 1
 ifneq ($(KREL),)
 modules: $(addprefix $(BUILD)/modules-$(KREL)/driver/,$(DRIVER_KOS))
+ifneq ($(WITH_MODULE),0)
 ALL_TARGETS += modules
+endif
 endif
 ifneq ($(KREL_612),)
 modules-6.12: $(addprefix $(BUILD)/modules-$(KREL_612)/driver/,$(DRIVER_KOS))
