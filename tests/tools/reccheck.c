@@ -377,7 +377,7 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 						r->start = a;
 						b = varint(c);
 					}
-					if (r->start < cursor && !(form == 3 && i == 0))
+					if (r->start < cursor)
 						fail("SNAPSHOT at %zu: region before the cursor", at);
 					if (!b || r->start + b < r->start)
 						fail("SNAPSHOT at %zu: empty or overflowing region", at);
