@@ -26,6 +26,10 @@ CLI_LDLIBS = -lcap $(LIB_LDLIBS) -pthread -lm
 # The archives lib/lib.mk builds.
 LIBDAMONREC_A = $(LIB_A)
 LIBDAMONREC_SAN_A = $(LIB_SAN_A)
+# What $(DAMONCTL) takes libdamonrec from: the archive, or with
+# DAMONCTL_SHARED=1 the shared library, as distribution packages want (the
+# binary then runs only once the library is installed).
+DAMONCTL_LIBDAMONREC = $(if $(filter 1,$(DAMONCTL_SHARED)),$(LIB_SO),$(LIBDAMONREC_A))
 
 ALL_TARGETS += $(DAMONCTL)
 INSTALL_TARGETS += install-damonctl
@@ -45,8 +49,9 @@ $(BUILD)/san/cli/%.o: cli/%.c $(CLI_HDRS)
 	$(CC) $(CPPFLAGS) $(CLI_CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) $(SAN_FLAGS) \
 		-c -o $@ $<
 
-$(DAMONCTL): $(CLI_OBJS) $(LIBDAMONREC_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBDAMONREC_A) $(CLI_LDLIBS)
+$(DAMONCTL): $(CLI_OBJS) $(DAMONCTL_LIBDAMONREC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(DAMONCTL_LIBDAMONREC) \
+		$(CLI_LDLIBS)
 
 $(DAMONCTL_STATIC): $(CLI_OBJS) $(LIBDAMONREC_A)
 	@mkdir -p $(@D)
