@@ -102,8 +102,9 @@ assert_walks() {
 	pid=$!
 	sleep 4
 	kill -INT $pid
-	run wait $pid
-	assert_success
+	rc=0
+	wait $pid || rc=$?
+	assert_equal "$rc" 0
 	assert_all_clean
 	run damonctl show --summary int.data
 	assert_success
@@ -119,8 +120,9 @@ assert_walks() {
 	pid=$!
 	sleep 3
 	kill -TERM $pid
-	run wait $pid
-	assert_success
+	rc=0
+	wait $pid || rc=$?
+	assert_equal "$rc" 0
 	# -p targets are not ours: the process keeps running.
 	kill -0 $zz
 	kill $zz
@@ -231,8 +233,9 @@ assert_walks() {
 	run damonctl stop
 	assert_success
 	assert_output --regexp '^stopped: [0-9]+ snapshots'
-	run wait $pid
-	assert_success
+	rc=0
+	wait $pid || rc=$?
+	assert_equal "$rc" 0
 	assert_all_clean
 	run damonctl stop
 	assert_failure 1
