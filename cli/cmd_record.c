@@ -100,7 +100,7 @@ static const struct argp_option options[] = {
 	{ "attach", OPT_ATTACH, NULL, 0,
 	  "Record the kdamonds DAMON already runs, without touching them", 2 },
 	{ NULL, 0, NULL, 0, "  -- CMD [ARGS...]            Run CMD and monitor it", 2 },
-	{ NULL, 0, NULL, 0, "DAMON attributes (default: DAMON's own):", 3 },
+	{ NULL, 0, NULL, 0, "DAMON attributes (defaults as damo's):", 3 },
 	{ "sample", OPT_SAMPLE, "TIME", 0,
 	  "Sampling interval (5ms; a bare number is microseconds)", 3 },
 	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (100ms)", 3 },
@@ -279,7 +279,8 @@ static int check_caps(const struct record_args *a)
 /* The workload                                                         */
 /* ------------------------------------------------------------------ */
 
-static int spawn(struct record *r, char **cmd, int *err_fd)
+static int spawn(struct record *r, char **cmd, bool stdout_is_record,
+		 int *err_fd)
 {
 	int go[2], ep[2];
 	pid_t pid;
@@ -307,6 +308,9 @@ static int spawn(struct record *r, char **cmd, int *err_fd)
 		close(ep[0]);
 		signal(SIGPIPE, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
+		/* With -o -, standard output carries the record: keep it clean. */
+		if (stdout_is_record && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
 		/* Wait until DAMON watches this pid and the device records. */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
@@ -466,7 +470,10 @@ static void control_loop(struct record *r)
 	if (r->damon_setup)
 		damonrec_damon_stop(r->damon);
 	if (r->dev_started) {
-		if (damonrec_device_stop(r->dev) && errno != EINVAL)
+		/* Not an error if it was stopped elsewhere meanwhile. */
+		if (damonrec_device_stop(r->dev) &&
+		    (damonrec_device_get_status(r->dev, &st) ||
+		     st.state == DAMONREC_STATE_RECORDING))
 			note("stopping the device failed: %s", strerror(errno));
 		r->stopped = true;
 	}
@@ -745,6 +752,18 @@ static int setup_damon(struct record *r)
 	struct damonrec_kdamond_info ki;
 	int e;
 
+	/*
+	 * damo's defaults.  DAMON's sysfs would update the regions only once
+	 * a minute, too late for a workload that has just been exec()ed.
+	 */
+	if (!at.intervals.sample_us)
+		at.intervals.sample_us = 5000;
+	if (!at.intervals.aggr_us)
+		at.intervals.aggr_us = at.intervals.sample_us > 100000 ?
+				       at.intervals.sample_us : 100000;
+	if (!at.intervals.update_us)
+		at.intervals.update_us = at.intervals.aggr_us > 1000000 ?
+					 at.intervals.aggr_us : 1000000;
 	if (damonrec_damon_setup(r->damon, &at)) {
 		e = errno;
 		switch (e) {
@@ -905,7 +924,7 @@ int cmd_record(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (a.mode == TGT_CMD) {
-		if (spawn(&r, a.cmd, &err_fd)) {
+		if (spawn(&r, a.cmd, !strcmp(a.output, "-"), &err_fd)) {
 			code = err_msg(EXIT_ERR, "cannot start '%s': %s", a.cmd[0],
 				       strerror(errno));
 			goto out_sig;
