@@ -87,3 +87,7 @@ $(BUILD)/tests/tools/gen_record $(BUILD)/tests/tools/sysfs_driver: \
 $(BUILD)/tests/tools/fake_damon_sysfs: tests/tools/fake_damon_sysfs.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) -o $@ $<
+
+# What building damonctl and its tests need ("make deps" installs them).
+DEB_PACKAGES += libcap-dev libcap2-bin bash-completion jq groff-base bats \
+	bats-support bats-assert
