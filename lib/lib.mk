@@ -54,20 +54,23 @@ $(LIB_SAN_A): $(LIB_SAN_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The paths in the .pc file are those of this make run (PREFIX, LIBDIR...).
+LIB_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
 $(LIB_PC): lib/libdamonrec.pc.in mk/config.mk
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    $< > $@
+	$(LIB_PC_SED) $< > $@
 
-install-lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
+install-lib: $(LIB_SO) $(LIB_A)
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/linux
 	$(INSTALL) -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/$(LIB_NAME).so
 	$(INSTALL) -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
-	$(INSTALL) -m 0644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(LIB_PC_SED) lib/libdamonrec.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$(LIB_NAME).pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/$(LIB_NAME).pc
 	$(INSTALL) -m 0644 lib/damonrec.h $(DESTDIR)$(INCLUDEDIR)/damonrec.h
 	$(INSTALL) -m 0644 include/uapi/linux/damon_rec.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/damon_rec.h

@@ -200,16 +200,21 @@ static const char *csv_parse(const char *p, const char *end,
 
 /*
  * Read the next non-empty CSV line into the pending slot: 1, 0 at end of
- * input, -1 on error.  @soff is where the snapshot being built began.
+ * input, -1 on error.  @cur is the snapshot being built, which began at
+ * @soff (NULL if none).  A bad or cut line whose time and kdamond still
+ * parse, and differ from @cur's, shows that @cur is complete: *@deliver
+ * tells so, and the error is then the bad line's.
  */
-static int csv_read_pending(struct damonrec_reader *r, uint64_t soff)
+static int csv_read_pending(struct damonrec_reader *r, uint64_t soff,
+			    const struct damonrec_snapshot *cur, bool *deliver)
 {
 	struct text_state *st = r->text;
-	const char *line, *err;
+	const char *line, *err, *p;
 	size_t len;
 	bool nl;
 	int rc;
 
+	*deliver = false;
 	do {
 		st->pending_off = dr_off(r);
 		rc = get_line(r, &line, &len, &nl);
@@ -217,16 +222,29 @@ static int csv_read_pending(struct damonrec_reader *r, uint64_t soff)
 			return rc;
 	} while (!len);
 	err = csv_parse(line, line + len, &st->pending);
-	if (err)
-		return dr_fail(r, nl ? EBADMSG : ENODATA, soff,
-			       "csv snapshot at offset %llu: line %llu (offset %llu): %s",
-			       (unsigned long long)soff,
-			       (unsigned long long)st->line_no,
-			       (unsigned long long)st->pending_off,
-			       nl ? err : "file ends inside it");
-	st->pending_line = st->line_no;
-	st->have_pending = true;
-	return 1;
+	if (!err) {
+		st->pending_line = st->line_no;
+		st->have_pending = true;
+		return 1;
+	}
+	if (cur) {
+		int64_t t;
+		uint32_t kd;
+
+		p = line;
+		if (parse_i64(&p, line + len, &t) && lit(&p, line + len, ",") &&
+		    parse_u32(&p, line + len, &kd) && lit(&p, line + len, ",") &&
+		    (t != cur->time || kd != cur->kdamond)) {
+			*deliver = true;
+			soff = st->pending_off;
+		}
+	}
+	return dr_fail(r, nl ? EBADMSG : ENODATA, soff,
+		       "csv snapshot at offset %llu: line %llu (offset %llu): %s",
+		       (unsigned long long)soff,
+		       (unsigned long long)st->line_no,
+		       (unsigned long long)st->pending_off,
+		       nl ? err : "file ends inside it");
 }
 
 int dr_csv_open(struct damonrec_reader *r)
@@ -234,7 +252,7 @@ int dr_csv_open(struct damonrec_reader *r)
 	struct text_state *st = calloc(1, sizeof(*st));
 	const char *line;
 	size_t len;
-	bool nl;
+	bool nl, deliver;
 	int rc;
 
 	if (!st)
@@ -247,7 +265,7 @@ int dr_csv_open(struct damonrec_reader *r)
 		return dr_fail(r, EBADMSG, 0,
 			       "csv header at offset 0: expected \"%s\"",
 			       CSV_HEADER);
-	rc = csv_read_pending(r, dr_off(r));
+	rc = csv_read_pending(r, dr_off(r), NULL, &deliver);
 	if (rc < 0)
 		return r->err == EBADMSG || r->err == ENODATA ? 0 : -1;
 	if (rc > 0) {
@@ -262,10 +280,11 @@ int dr_csv_next(struct damonrec_reader *r)
 	struct text_state *st = r->text;
 	struct damonrec_snapshot *s = r->snap;
 	uint64_t soff;
+	bool deliver;
 	int rc;
 
 	if (!st->have_pending) {
-		rc = csv_read_pending(r, dr_off(r));
+		rc = csv_read_pending(r, dr_off(r), NULL, &deliver);
 		if (rc <= 0)
 			return rc;
 	}
@@ -283,9 +302,9 @@ int dr_csv_next(struct damonrec_reader *r)
 			return dr_fail(r, ENOMEM, soff, "out of memory");
 		*dr_snap_append(s, 1) = ev->reg;
 		st->have_pending = false;
-		rc = csv_read_pending(r, soff);
+		rc = csv_read_pending(r, soff, s, &deliver);
 		if (rc < 0)
-			return -1;
+			return deliver ? 1 : -1;	/* the error waits */
 		if (!rc || st->pending.time != s->time ||
 		    st->pending.kd != s->kdamond)
 			return 1;

@@ -91,7 +91,7 @@ struct rd {
 	struct damonrec_reader *r;
 };
 
-static struct damonrec_reader * __attribute__((unused))
+static __attribute__((unused)) struct damonrec_reader *
 rd_open(struct rd *x, const void *p, size_t n, enum damonrec_format fmt)
 {
 	x->fd = mem_fd(p, n);
