@@ -3,11 +3,11 @@
 #
 # Build the Debian packages from a copy of the source tree.
 #
-#   packaging/mkdeb.sh OUTDIR VERSION
+#   packaging/mkdeb.sh OUTDIR VERSION [BUILDDIR]
 #
 # Run from the top of the source tree.  The files of the tree (those git
 # knows about, or every file outside .git and build directories when this is
-# not a git checkout) are copied to OUTDIR/damonrec-VERSION with
+# not a git checkout; never anything under BUILDDIR) are copied to OUTDIR/damonrec-VERSION with
 # packaging/debian as debian/, and dpkg-buildpackage builds the source and
 # binary packages there, so they land in OUTDIR and the source tree stays
 # clean.  A build whose sources have not changed since the last successful
@@ -23,9 +23,12 @@ die() {
 	exit 1
 }
 
-[ $# -eq 2 ] || die "usage: $0 OUTDIR VERSION"
+[ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: $0 OUTDIR VERSION [BUILDDIR]"
 out=$1
 version=$2
+builddir=${3:-build}
+builddir=${builddir#./}
+builddir=${builddir%/}
 case $out in
 "" | / | .) die "refusing to use '$out' as the output directory" ;;
 esac
@@ -47,9 +50,9 @@ list_sources() {
 				[ -f "$f" ] && printf '%s\0' "$f"
 			done
 	else
-		find . \( -name .git -o -name build -o -name "${BUILD:-build}" \) -prune \
+		find . \( -path ./.git -o -path ./build -o -path "./$builddir" \) -prune \
 			-o -type f -printf '%P\0'
-	fi | grep -zv -e '^build/' -e "^${BUILD:-build}/" -e '^debian/' | sort -z
+	fi | grep -zv -e '^build/' -e "^$builddir/" -e '^debian/' | sort -z
 }
 
 mapfile -d '' files < <(list_sources)
@@ -77,6 +80,13 @@ printf '%s\0' "${files[@]}" | tar -c --null -T - -f - | tar -x -C "$src" -f -
 cp -a packaging/debian "$src/debian"
 
 echo "mkdeb: building in $src"
+# The package build runs make in the copy with the settings debian/rules
+# chooses: none of the calling make's variables (BUILD, PREFIX, DESTDIR...,
+# in the environment or in MAKEFLAGS) may leak into it.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
+unset BUILD CC CFLAGS CPPFLAGS LDFLAGS PREFIX EXEC_PREFIX BINDIR SBINDIR \
+	LIBDIR INCLUDEDIR DATAROOTDIR MANDIR PKGCONFIGDIR BASHCOMPDIR \
+	UDEVRULESDIR DKMSSRCDIR DESTDIR INSTALL KDIR WITH_MODULE DAMONCTL_SHARED
 # shellcheck disable=SC2086 # DPKG_BUILDPACKAGE_ARGS is a list of words
 (cd "$src" && dpkg-buildpackage -us -uc ${DPKG_BUILDPACKAGE_ARGS:-})
 

@@ -7,6 +7,8 @@
 #                         $(DKMSSRCDIR) for "dkms add/build/install"
 #   make deb              builds the Debian packages into $(BUILD)/deb/
 #   make deb-lint         runs lintian on them (errors and warnings fail)
+#   make deb-symbols      updates packaging/debian/libdamonrec0.symbols
+#                         after the library's exported symbols changed
 
 DKMS_NAME := damon-rec
 # DKMS looks for module sources in /usr/src whatever PREFIX is, as udev looks
@@ -22,7 +24,7 @@ DEB_OUT := $(BUILD)/deb
 DEB_PACKAGES += debhelper dh-dkms dkms dpkg-dev devscripts fakeroot lintian \
 	pkgconf libcap-dev
 
-.PHONY: deb deb-lint install-udev uninstall-udev install-dkms uninstall-dkms
+.PHONY: deb deb-lint deb-symbols install-udev uninstall-udev install-dkms uninstall-dkms
 
 INSTALL_TARGETS += install-udev
 UNINSTALL_TARGETS += uninstall-udev
@@ -48,7 +50,16 @@ uninstall-dkms:
 	rm -rf $(DESTDIR)$(DKMSSRCDIR)
 
 deb:
-	BUILD=$(BUILD) packaging/mkdeb.sh $(DEB_OUT) $(VERSION)
+	packaging/mkdeb.sh $(DEB_OUT) $(VERSION) $(BUILD)
 
 deb-lint: deb
 	lintian --fail-on error,warning --info $(DEB_OUT)/damonrec_$(VERSION)_*.changes
+
+DEB_SYMBOLS := packaging/debian/libdamonrec0.symbols
+
+deb-symbols: $(LIB_SO)
+	packaging/gensymbols.sh $(LIB_SO) $(VERSION) $(DEB_SYMBOLS)
+
+.PHONY: deb-symbols-check
+deb-symbols-check: $(LIB_SO)
+	packaging/gensymbols.sh --check $(LIB_SO) $(VERSION) $(DEB_SYMBOLS)
