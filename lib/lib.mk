@@ -58,7 +58,17 @@ $(LIB_SAN_A): $(LIB_SAN_OBJS)
 LIB_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
 
-$(LIB_PC): lib/libdamonrec.pc.in mk/config.mk
+# The .pc file holds the install directories: remade whenever they change
+# (make with one PREFIX, then make install with another).
+LIB_PC_VARS = $(PREFIX):$(LIBDIR):$(INCLUDEDIR):$(VERSION)
+$(BUILD)/lib/pc-vars: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIB_PC_VARS)' | cmp -s - $@ || echo '$(LIB_PC_VARS)' > $@
+
+.PHONY: FORCE
+FORCE:
+
+$(LIB_PC): lib/libdamonrec.pc.in mk/config.mk $(BUILD)/lib/pc-vars
 	@mkdir -p $(@D)
 	$(LIB_PC_SED) $< > $@
 
