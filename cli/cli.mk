@@ -91,3 +91,9 @@ $(BUILD)/tests/tools/fake_damon_sysfs: tests/tools/fake_damon_sysfs.c
 # What building damonctl and its tests need ("make deps" installs them).
 DEB_PACKAGES += libcap-dev libcap2-bin bash-completion jq groff-base bats \
 	bats-support bats-assert
+
+# make demo: tests/vm/demo-record.sh records the zigzag workload in the VM,
+# tests/vm/demo-host.sh shows the record on the host with this damonctl.
+VM_DEMO := tests/vm/demo-record.sh
+VM_DEMO_RUN = DAMONCTL=$(DAMONCTL) tests/vm/demo-host.sh env $(VM_RUN) --mode demo
+vm-demo: $(DAMONCTL)

@@ -43,8 +43,11 @@ vm-test: vm-payload
 vm-shell: vm-payload
 	@$(VM_RUN) --mode shell
 
+# A fragment may wrap the demo run (VM_DEMO_RUN), e.g. to show its results.
+VM_DEMO_RUN ?= $(VM_RUN) --mode demo
+
 vm-demo: vm-payload
-	@$(VM_RUN) --mode demo
+	@$(VM_DEMO_RUN)
 
 # check and demo first install what is missing, then start a new make, which
 # sees the kernel headers and tools that may just have arrived; check.sh
