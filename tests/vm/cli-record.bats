@@ -111,7 +111,7 @@ assert_walks() {
 }
 
 @test "SIGINT in the middle of a record: clean stop, the file decodes" {
-	damonctl record -o int.data -- "$ZIGZAG" -s 32 -n 8 -t 1000 -r 100 &
+	damonctl record -o int.data -- "$ZIGZAG" -s 32 -n 8 -t 1000 -r 100 3>&- &
 	pid=$!
 	sleep 4
 	kill -INT $pid
@@ -127,9 +127,9 @@ assert_walks() {
 }
 
 @test "SIGTERM in the middle of a record of running processes" {
-	"$ZIGZAG" -s 16 -n 4 -t 500 -r 100 >/dev/null &
+	"$ZIGZAG" -s 16 -n 4 -t 500 -r 100 >/dev/null 3>&- &
 	zz=$!
-	damonctl record -p $zz -o term.data &
+	damonctl record -p $zz -o term.data 3>&- &
 	pid=$!
 	sleep 3
 	kill -TERM $pid
@@ -147,7 +147,7 @@ assert_walks() {
 }
 
 @test "record -p ends when the processes exit" {
-	"$ZIGZAG" -s 16 -n 3 -t 700 -d 500 >/dev/null &
+	"$ZIGZAG" -s 16 -n 3 -t 700 -d 500 >/dev/null 3>&- &
 	zz=$!
 	run damonctl record -p $zz -o p.data
 	assert_success
@@ -190,7 +190,7 @@ assert_walks() {
 }
 
 @test "record refuses, touching nothing, when DAMON runs a kdamond it did not make" {
-	"$ZIGZAG" -s 16 -n 4 -t 500 -r 100 >/dev/null &
+	"$ZIGZAG" -s 16 -n 4 -t 500 -r 100 >/dev/null 3>&- &
 	zz=$!
 	echo 1 > $ADMIN/kdamonds/nr_kdamonds
 	echo 1 > $ADMIN/kdamonds/0/contexts/nr_contexts
@@ -233,7 +233,7 @@ assert_walks() {
 }
 
 @test "status shows the recording while it runs, stop ends it" {
-	damonctl record -q -o st.data -- "$ZIGZAG" -s 16 -n 4 -t 1000 -r 100 &
+	damonctl record -q -o st.data -- "$ZIGZAG" -s 16 -n 4 -t 1000 -r 100 3>&- &
 	pid=$!
 	for i in $(seq 50); do
 		damonctl status | grep -q 'state: recording' && break
