@@ -45,7 +45,7 @@
 
 /* Buffers preallocated at start: at least this many, and this many bytes. */
 #define DREC_MIN_BUFS		4
-#define DREC_MIN_POOL		(256 * 1024)
+#define DREC_MIN_POOL		(64 * 1024)
 /* The pool never grows past this many bytes. */
 #define DREC_MAX_POOL		(64 * 1024 * 1024)
 

@@ -54,6 +54,23 @@ static inline int damon_write(const char *rel, const char *val)
 	return err;
 }
 
+/* Read the first line of DAMON_ADMIN/@rel into @buf; 0 or -errno. */
+static inline int damon_read(const char *rel, char *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", DAMON_ADMIN, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 static inline void damon_writef(const char *val, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

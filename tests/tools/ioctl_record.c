@@ -26,8 +26,15 @@
  *   -w, --wait-pid PID     stop when PID has exited (before --duration)
  *   -n, --no-damon         leave DAMON alone: record whatever runs
  *   -q, --status FILE      write the final status to FILE (key=value lines)
+ *   -r, --read-after       with --stream: read nothing until the recording
+ *                          has stopped, then drain the stream
+ *   -D, --detach           start, then exit leaving the recording and DAMON
+ *                          running (to unload the module under a recording)
+ *   -c, --cycles N         with DAMON running, START and STOP N times, each
+ *                          recording 0 to 30 ms (draining a stream to EOF)
  *
- * Exit status 0 when everything worked; the last line on stdout is a
+ * Exit status 0 when everything worked, 3 when STOP failed (the status is
+ * still reported), 1 on any other error; the last line on stdout is a
  * summary of the status.
  */
 #include <getopt.h>
@@ -58,6 +65,9 @@ static struct {
 	int wait_pid;
 	int no_damon;
 	const char *status_file;
+	int read_after;
+	int detach;
+	unsigned long cycles;
 } opt = {
 	.format = 3,
 	.ops = "vaddr",
@@ -126,9 +136,20 @@ static void damon_state(const char *state)
 		damon_writef(state, "kdamonds/%d/state", k);
 }
 
+/* Turn the kdamonds off; those whose targets all exited are off already. */
 static void damon_teardown(void)
 {
-	damon_state("off");
+	char rel[64], state[32];
+	int k;
+
+	for (k = 0; k < opt.kdamonds; k++) {
+		snprintf(rel, sizeof(rel), "kdamonds/%d/state", k);
+		if (damon_read(rel, state, sizeof(state)))
+			die("reading %s/%s: %s", DAMON_ADMIN, rel,
+			    strerror(errno));
+		if (!strcmp(state, "on"))
+			damon_writef("off", "%s", rel);
+	}
 	damon_writef("0", "kdamonds/nr_kdamonds");
 }
 
@@ -281,11 +302,13 @@ static void parse(int argc, char **argv)
 		{ "max-regions", 1, NULL, 'M' },
 		{ "duration", 1, NULL, 'd' }, { "wait-pid", 1, NULL, 'w' },
 		{ "no-damon", 0, NULL, 'n' }, { "status", 1, NULL, 'q' },
+		{ "read-after", 0, NULL, 'r' }, { "detach", 0, NULL, 'D' },
+		{ "cycles", 1, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:b:o:F:s:pO:t:k:S:A:U:m:M:d:w:nq:",
+	while ((c = getopt_long(argc, argv, "f:b:o:F:s:pO:t:k:S:A:U:m:M:d:w:nq:rDc:",
 				lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': opt.format = num(optarg, "format"); break;
@@ -311,6 +334,9 @@ static void parse(int argc, char **argv)
 		case 'w': opt.wait_pid = num(optarg, "pid"); break;
 		case 'n': opt.no_damon = 1; break;
 		case 'q': opt.status_file = optarg; break;
+		case 'r': opt.read_after = 1; break;
+		case 'D': opt.detach = 1; break;
+		case 'c': opt.cycles = num(optarg, "cycle count"); break;
 		default:
 			die("ioctl_record: unknown option: see the comment at the top of ioctl_record.c");
 		}
@@ -380,26 +406,52 @@ int main(int argc, char **argv)
 	start.sample_us = opt.sample_us;
 	start.aggr_us = opt.aggr_us;
 	start.update_us = opt.update_us;
-	if (ioctl(dev, DAMON_REC_IOC_START, &start))
-		die("START: %s", strerror(errno));
-	if (!opt.no_damon)
-		damon_state("on");
 
-	if (opt.stream) {
-		if (pthread_create(&thr, NULL, stopper, NULL))
-			die("pthread_create failed");
-		streamed = read_stream(opt.stream, &eagain, &polls);
-		pthread_join(thr, NULL);
+	if (opt.cycles) {
+		unsigned long i;
+
+		if (!opt.no_damon)
+			damon_state("on");
+		for (i = 0; i < opt.cycles; i++) {
+			if (ioctl(dev, DAMON_REC_IOC_START, &start))
+				die("cycle %lu: START: %s", i, strerror(errno));
+			usleep(rand() % 30000);
+			if (ioctl(dev, DAMON_REC_IOC_STOP))
+				die("cycle %lu: STOP: %s", i, strerror(errno));
+			if (opt.stream)
+				streamed = read_stream(opt.stream, &eagain,
+						       &polls);
+		}
 	} else {
-		wait_recording();
-		if (ioctl(dev, DAMON_REC_IOC_STOP)) {
-			int e = errno;
+		/* Recording first, so that the first snapshot is whole. */
+		if (ioctl(dev, DAMON_REC_IOC_START, &start))
+			die("START: %s", strerror(errno));
+		if (!opt.no_damon)
+			damon_state("on");
+		if (opt.detach) {
+			printf("ioctl_record: detached, recording\n");
+			return 0;
+		}
+		if (opt.stream && !opt.read_after) {
+			if (pthread_create(&thr, NULL, stopper, NULL))
+				die("pthread_create failed");
+			streamed = read_stream(opt.stream, &eagain, &polls);
+			pthread_join(thr, NULL);
+		} else {
+			wait_recording();
+			if (ioctl(dev, DAMON_REC_IOC_STOP)) {
+				int e = errno;
 
-			if (ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st) == 0)
-				report(&st);
-			if (!opt.no_damon)
-				damon_teardown();
-			die("STOP: %s", strerror(e));
+				if (!ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st))
+					report(&st);
+				if (!opt.no_damon)
+					damon_teardown();
+				printf("ioctl_record: STOP: %s\n", strerror(e));
+				return 3;
+			}
+			if (opt.stream)
+				streamed = read_stream(opt.stream, &eagain,
+						       &polls);
 		}
 	}
 	if (!opt.no_damon)

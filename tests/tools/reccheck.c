@@ -33,7 +33,9 @@
  *   --lost | --no-lost  v3: LOST frames must be there / must not be
  *   --truncated-ok      the file may end inside a snapshot or frame
  *   --hot START-END     the hottest region inside [START, END) moves up
+ *   --hot-target ID     look for it in target ID only
  *   --quiet             print only failures
+ *   --dump              print every snapshot, region by region
  *
  * Exit status: 0 when every check passed, 1 when one failed (one line
  * "reccheck: FAIL: ..." says which), 2 on a usage error.
@@ -75,12 +77,14 @@ static struct {
 	int truncated_ok;
 	int hot;
 	uint64_t hot_start, hot_end;
+	long hot_target;
 	int quiet;
+	int dump;
 } opt = {
 	.gap_lo = 0.5, .gap_hi = 3.0,
 	.count_lo = 0.3, .count_hi = 1.1,
 	.targets = -1, .kdamonds = -1, .min_snapshots = 1,
-	.end = -1, .lost = -1,
+	.end = -1, .lost = -1, .hot_target = -1,
 };
 
 /* The decoded file. */
@@ -325,7 +329,7 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 
 		tg->id = varint(c);
 		tg->nr = varint(c);
-		if (c->bad || tg->nr > (uint32_t)(c->end - c->p))
+		if (c->bad || tg->nr / 16 > (uint32_t)(c->end - c->p))
 			fail("SNAPSHOT at %zu: bad target %u", at, t);
 		ref = ref_target(s->kdamond, tg->id);
 		tg->r = xrealloc(NULL, tg->nr * sizeof(*tg->r));
@@ -632,6 +636,9 @@ static void check_hot(void)
 		double mid = 0;
 
 		for (t = 0; t < s->nr_targets; t++) {
+			if (opt.hot_target >= 0 &&
+			    s->t[t].id != (uint64_t)opt.hot_target)
+				continue;
 			for (k = 0; k < s->t[t].nr; k++) {
 				const struct region *r = &s->t[t].r[k];
 				uint64_t a = r->start > opt.hot_start ?
@@ -676,6 +683,30 @@ static void check_hot(void)
 	free(pos);
 }
 
+static void dump(void)
+{
+	size_t i;
+	uint32_t t, k;
+
+	for (i = 0; i < rec.nr; i++) {
+		const struct snap *s = &rec.s[i];
+
+		printf("snapshot %zu kdamond %u time %lld.%09lld targets %u\n",
+		       i, s->kdamond, (long long)(s->time_ns / 1000000000),
+		       (long long)(s->time_ns % 1000000000), s->nr_targets);
+		for (t = 0; t < s->nr_targets; t++) {
+			printf("  target %llu regions %u\n",
+			       (unsigned long long)s->t[t].id, s->t[t].nr);
+			for (k = 0; k < s->t[t].nr; k++)
+				printf("    %#llx-%#llx %u %u\n",
+				       (unsigned long long)s->t[t].r[k].start,
+				       (unsigned long long)s->t[t].r[k].end,
+				       s->t[t].r[k].nr_accesses,
+				       s->t[t].r[k].age);
+		}
+	}
+}
+
 static void parse_pair(const char *s, double *a, double *b)
 {
 	if (sscanf(s, "%lf,%lf", a, b) != 2 || *a > *b) {
@@ -694,7 +725,8 @@ int main(int argc, char **argv)
 		{ "min-snapshots", 1, NULL, 'm' }, { "end", 0, NULL, 'E' },
 		{ "no-end", 0, NULL, 'e' }, { "lost", 0, NULL, 'L' },
 		{ "no-lost", 0, NULL, 'l' }, { "truncated-ok", 0, NULL, 'T' },
-		{ "hot", 1, NULL, 'h' }, { "quiet", 0, NULL, 'q' },
+		{ "hot", 1, NULL, 'h' }, { "hot-target", 1, NULL, 'H' },
+		{ "quiet", 0, NULL, 'q' }, { "dump", 0, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long hs, he;
@@ -728,7 +760,9 @@ int main(int argc, char **argv)
 			opt.hot_start = hs;
 			opt.hot_end = he;
 			break;
+		case 'H': opt.hot_target = atol(optarg); break;
 		case 'q': opt.quiet = 1; break;
+		case 'D': opt.dump = 1; break;
 		default:
 			fprintf(stderr, "reccheck: unknown option: see the comment at the top of reccheck.c\n");
 			return 2;
@@ -758,6 +792,8 @@ int main(int argc, char **argv)
 	else
 		parse_v3();
 
+	if (opt.dump)
+		dump();
 	if (opt.aggr_us)
 		rec.aggr_us = opt.aggr_us;
 	if (opt.sample_us)

@@ -10,7 +10,7 @@
  * moving from the buffer's low end to its high end, like masim's "zigzag".
  *
  *   zigzag [-s SIZE_MIB] [-n STEPS] [-t STEP_MS] [-r REPEATS]
- *          [-d DELAY_MS] [-i INFO_FILE]
+ *          [-d DELAY_MS] [-p PAUSE_US] [-i INFO_FILE]
  *
  *   -s  buffer size in MiB (default 64)
  *   -n  number of windows (default 8)
@@ -18,6 +18,8 @@
  *   -r  number of walks (default 1)
  *   -d  idle time before the first walk, ms (default 0), so that monitoring
  *       can be set up first
+ *   -p  sleep PAUSE_US microseconds after each round over the window
+ *       (default 0: busy), to leave CPU time to the monitor on slow machines
  *   -i  write "start end steps step_ms" (addresses in hex) to INFO_FILE once
  *       the buffer is mapped
  *
@@ -61,13 +63,13 @@ static uint64_t now_ns(void)
 int main(int argc, char **argv)
 {
 	unsigned long size_mib = 64, steps = 8, step_ms = 1000, repeats = 1;
-	unsigned long delay_ms = 0, win, i, r, off;
+	unsigned long delay_ms = 0, pause_us = 0, win, i, r, off;
 	const char *info = NULL;
 	volatile unsigned char *buf;
 	char line[128];
 	int c;
 
-	while ((c = getopt(argc, argv, "s:n:t:r:d:i:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:t:r:d:p:i:")) != -1) {
 		switch (c) {
 		case 's': size_mib = arg(optarg, "size"); break;
 		case 'n': steps = arg(optarg, "step count"); break;
@@ -76,9 +78,12 @@ int main(int argc, char **argv)
 		case 'd':
 			delay_ms = strcmp(optarg, "0") ? arg(optarg, "delay") : 0;
 			break;
+		case 'p':
+			pause_us = strcmp(optarg, "0") ? arg(optarg, "pause") : 0;
+			break;
 		case 'i': info = optarg; break;
 		default:
-			fprintf(stderr, "usage: zigzag [-s SIZE_MIB] [-n STEPS] [-t STEP_MS] [-r REPEATS] [-d DELAY_MS] [-i INFO_FILE]\n");
+			fprintf(stderr, "usage: zigzag [-s SIZE_MIB] [-n STEPS] [-t STEP_MS] [-r REPEATS] [-d DELAY_MS] [-p PAUSE_US] [-i INFO_FILE]\n");
 			return 2;
 		}
 	}
@@ -125,9 +130,12 @@ int main(int argc, char **argv)
 			volatile unsigned char *w = buf + i * win;
 			uint64_t end = now_ns() + step_ms * 1000000ULL;
 
-			while (now_ns() < end)
+			while (now_ns() < end) {
 				for (off = 0; off < win; off += PAGE)
 					w[off]++;
+				if (pause_us)
+					usleep(pause_us);
+			}
 		}
 	}
 	return 0;
