@@ -188,6 +188,8 @@ static int ddz_decode_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
 		if (sym < 0)
 			return sym;
 		rc = ddz_expand(m, sym, out, cap, &len);
+		if (rc == -E2BIG)
+			out[len] = '\0';
 		if (rc < 0)
 			return rc;
 		if (rc)
@@ -221,7 +223,8 @@ static int ddz_skip_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
  * @cap: size of @out
  *
  * Return: the name's length, -ENOENT for a bad index, -E2BIG when @out is
- * too small, -EINVAL on corrupt data.
+ * too small (it then holds the name's first @cap - 1 bytes), -EINVAL on
+ * corrupt data.
  */
 int ddz_str_get(const struct ddz_packed *p, enum ddz_strkind kind, u32 idx,
 		char *out, u32 cap)
@@ -357,7 +360,7 @@ int ddz_blk_next(struct ddz_blkit *it)
 	s64 line;
 	int rc;
 
-	if (it->fmt_pending) {
+	if (it->fmt_pending && !it->meta_only) {
 		rc = ddz_skip_str(&it->p->model, it->buf, &it->bitpos,
 				  it->bitend);
 		if (rc)
@@ -404,7 +407,7 @@ int ddz_blk_format(struct ddz_blkit *it, char *out, u32 cap)
 {
 	int rc;
 
-	if (!it->fmt_pending)
+	if (!it->fmt_pending || it->meta_only)
 		return -EINVAL;
 	rc = ddz_decode_str(&it->p->model, it->buf, &it->bitpos, it->bitend,
 			    out, cap);

@@ -37,7 +37,11 @@
 #define DDZ_MAX_TOKLEN		250	/* bytes one symbol expands to, at most */
 #define DDZ_MAX_DEPTH		24	/* nesting of merges, at most */
 
-#define DDZ_OBJ_SIZE		2048	/* every pool object */
+/*
+ * Every pool object: zsmalloc adds its 8-byte handle, which makes 2048, two
+ * objects per page.
+ */
+#define DDZ_OBJ_SIZE		2040
 #define DDZ_BLK_MAX_SITES	128	/* sites per block, at most */
 #define DDZ_STR_CHUNK		16	/* names per index entry */
 #define DDZ_STR_MAX		1024	/* longest string a table may hold */
@@ -193,6 +197,8 @@ struct ddz_site_meta {
  * @bitend: end of the bit string
  * @left: sites not yet reached
  * @fmt_pending: the current site's format was neither read nor skipped
+ * @meta_only: set by the caller to walk the site headers alone (formats
+ *	are then not available)
  * @next: next new index of each kind (module, file, function)
  * @site: the current site
  */
@@ -203,6 +209,7 @@ struct ddz_blkit {
 	u32 bitpos, bitend;
 	u32 left;
 	bool fmt_pending;
+	bool meta_only;
 	u32 next[3];
 	struct ddz_site_meta site;
 };
