@@ -20,7 +20,8 @@
 
 DRIVER_SRCS := $(sort $(wildcard driver/*.c driver/*.h driver/Kbuild \
 	driver/Kbuild.*))
-DRIVER_UAPI := include/uapi/linux/damon_rec.h
+DRIVER_UAPI := include/uapi/linux/damon_rec.h \
+	$(wildcard include/uapi/linux/damon_dyndbg.h)
 DRIVER_KOS := damon_rec.ko $(if $(wildcard driver/Kbuild.ddz),damon_dyndbg.ko)
 
 kmod_release = $(if $(1),$(shell cat $(1)/include/config/kernel.release 2>/dev/null))
