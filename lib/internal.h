@@ -75,7 +75,14 @@ struct damonrec_snapshot {
 };
 
 /* Make room for @n more regions in the pool. */
-int dr_snap_reserve(struct damonrec_snapshot *s, size_t n);
+int dr_snap_grow(struct damonrec_snapshot *s, size_t n);
+
+static inline int dr_snap_reserve(struct damonrec_snapshot *s, size_t n)
+{
+	if (likely(s->cap_regions - s->nr_regions >= n))
+		return 0;
+	return dr_snap_grow(s, n);
+}
 
 /*
  * Append @n regions to the last target (which must exist) and return them;

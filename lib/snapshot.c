@@ -103,7 +103,7 @@ int damonrec_snapshot_add_target(struct damonrec_snapshot *s, uint64_t id)
 	return (int)s->nr_targets++;
 }
 
-int dr_snap_reserve(struct damonrec_snapshot *s, size_t n)
+int dr_snap_grow(struct damonrec_snapshot *s, size_t n)
 {
 	struct damonrec_region *p;
 	size_t cap, i;
@@ -214,7 +214,8 @@ int dr_snap_copy(struct damonrec_snapshot *dst,
 	dst->nr_regions = src->nr_regions;
 	for (i = 0; i < src->nr_targets; i++) {
 		dst->targets[i] = src->targets[i];
-		dst->targets[i].regions = dst->pool + src->targets[i].off;
+		dst->targets[i].regions = dst->pool ?
+			dst->pool + src->targets[i].off : NULL;
 	}
 	dst->nr_targets = src->nr_targets;
 	return 0;

@@ -36,8 +36,9 @@ void damonrec_wss_free(struct damonrec_wss *w)
 
 int damonrec_wss_add(struct damonrec_wss *w, const struct damonrec_snapshot *s)
 {
-	const struct damonrec_region *r = s->pool, *end = s->pool + s->nr_regions;
+	const struct damonrec_region *r = s->pool;
 	uint64_t sum = 0;
+	size_t i;
 
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
@@ -48,9 +49,9 @@ int damonrec_wss_add(struct damonrec_wss *w, const struct damonrec_snapshot *s)
 		w->v = v;
 		w->cap = cap;
 	}
-	for (; r < end; r++)
-		if (r->nr_accesses >= w->min_accesses)
-			sum += r->end - r->start;
+	for (i = 0; i < s->nr_regions; i++)
+		if (r[i].nr_accesses >= w->min_accesses)
+			sum += r[i].end - r[i].start;
 	w->v[w->n++] = sum;
 	w->sorted = false;
 	return 0;
