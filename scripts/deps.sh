@@ -59,15 +59,16 @@ if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
 	exit 1
 fi
 
-# installed PKG...: print the PKGs that are not installed.
+# not_installed PKG...: print the PKGs that are not installed.
 not_installed() {
-	local p st
+	local -A have=()
+	local p
+	while read -r p; do
+		have[$p]=1
+	done < <(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" \
+		2>/dev/null | awk '$1 ~ /^[hi]i/ { print $NF }')
 	for p in "$@"; do
-		st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) || st=
-		case $st in
-		ii*|hi*) ;;
-		*) echo "$p" ;;
-		esac
+		[ -n "${have[$p]:-}" ] || echo "$p"
 	done
 }
 
