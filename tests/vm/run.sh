@@ -77,6 +77,11 @@ VM_SMP=${VM_SMP:-2}
 VM_BUILD=${VM_BUILD:-build/vm}
 VM_DEMO=${VM_DEMO:-$top/tests/vm/demo.sh}
 
+for t in "${tests[@]}"; do
+	[ -f "$t" ] || err "no such test file: $t"
+done
+[ ${#tests[@]} = 0 ] || [ "$mode" = tests ] ||
+	err "test files are for --mode tests only"
 if [ "$mode" = shell ] && ! { [ -t 0 ] && [ -t 1 ]; }; then
 	err "vm-shell needs a terminal on stdin and stdout"
 fi
@@ -182,7 +187,6 @@ if [ "$mode" = tests ]; then
 	fi
 	mkdir -p "$root/opt/damonrec/tests/extra"
 	for t in "${tests[@]}"; do
-		[ -f "$t" ] || err "no such test file: $t"
 		# Files from elsewhere keep their name, under tests/extra.
 		cp "$t" "$root/opt/damonrec/tests/extra/${t##*/}"
 		guest_tests+=("/opt/damonrec/tests/extra/${t##*/}")
