@@ -32,7 +32,7 @@
 #   VM_RUNAS         the static runas helper to put in /usr/bin
 #   VM_BUILD         where runs are kept (default build/vm)
 #   VM_KREL          kernel release to boot (default: resolved, scripts/kver.sh)
-#   VM_TIMEOUT       seconds for a whole run (default 1200)
+#   VM_TIMEOUT       seconds for a whole run (default 900)
 #   VM_BOOT_TIMEOUT  seconds until the job must have begun (default 120)
 #   VM_TRIES         boots tried when the boot fails early (default 2)
 #   VM_MEM, VM_SMP   guest memory in MiB (default 1024) and CPUs (default 2)
@@ -69,7 +69,7 @@ err() {
 }
 
 QEMU=${QEMU:-qemu-system-x86_64}
-VM_TIMEOUT=${VM_TIMEOUT:-1200}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
 VM_TRIES=${VM_TRIES:-2}
 VM_MEM=${VM_MEM:-1024}
@@ -90,7 +90,7 @@ for f in /bin/busybox /usr/bin/bats /usr/lib/bats/bats-assert/load.bash; do
 	[ -e "$f" ] || err "$f is missing: run 'make deps'"
 done
 
-krel=${VM_KREL:-$("$top/scripts/kver.sh")} || exit 2
+krel=$("$top/scripts/kver.sh") || exit 2
 kdir=$("$top/tests/vm/kernel.sh" "$krel") || exit 2
 
 # --- one directory per run ------------------------------------------------
@@ -295,23 +295,28 @@ while :; do
 	try=$((try + 1))
 done
 
+rm -f "$run/initrd.cpio"
+
 # --- results -----------------------------------------------------------------
 # The guest packs out/ (its $VM_OUT), dmesg.txt and rc.
+fails=()
 mkdir -p "$run/pack"
 if [ -s "$run/out.tar" ]; then
-	tar -x -f "$run/out.tar" -C "$run/pack" 2>"$run/tar.err" ||
-		echo "vm: the results tar stream is damaged (see $run/tar.err)" >&2
+	if tar -x -f "$run/out.tar" -C "$run/pack" 2>"$run/tar.err"; then
+		rm -f "$run/out.tar" "$run/tar.err"
+	else
+		fails+=("the results tar stream is damaged (see $run/tar.err)")
+	fi
 fi
 mkdir -p "$run/pack/out"
 mv "$run/pack/out" "$run/out"
 [ -e "$run/pack/dmesg.txt" ] && mv "$run/pack/dmesg.txt" "$run/dmesg.txt"
-rm -rf "$run/pack" "$run/tar.err"
+rm -rf "$run/pack"
 if [ "$mode" = shell ]; then
 	echo "VM_OUT=$run/out"
 	exit 0
 fi
 
-fails=()
 [ $began = 1 ] || fails+=("the boot failed before the job began")
 [ $timed_out = 1 ] && [ $began = 1 ] &&
 	fails+=("timed out after ${VM_TIMEOUT}s")
