@@ -10,7 +10,7 @@
 # reused until apt's backports lists change (apt-get update).
 #
 # Environment: VM_KREL forces a release; DAMONREC_CACHE is the cache
-# directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/damonrec).
+# directory (default ${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/damonrec).
 #
 # Exit status: 0 with the release on stdout, 1 when it cannot be resolved
 # (no bookworm-backports suite in apt's sources, or no package lists).
@@ -22,7 +22,7 @@ if [ -n "${VM_KREL:-}" ]; then
 	exit 0
 fi
 
-cache=${DAMONREC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/damonrec}
+cache=${DAMONREC_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/damonrec}
 # Every backports index apt holds; their sizes and times change on update.
 stamp=$(stat -c '%n %s %Y' /var/lib/apt/lists/*bookworm-backports*_Packages* \
 	2>/dev/null | md5sum | cut -d' ' -f1)

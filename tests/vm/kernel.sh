@@ -4,7 +4,7 @@
 # kernel.sh [RELEASE] - make sure the VM kernel is in the cache and print
 # the cache directory.
 #
-# The directory ${XDG_CACHE_HOME:-$HOME/.cache}/damonrec/RELEASE/ (outside
+# The directory ${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/damonrec/RELEASE/ (outside
 # the source tree, shared by every clone) receives, once per release:
 #   vmlinuz       the kernel image
 #   zsmalloc.ko   decompressed from the package's zsmalloc.ko.xz
@@ -16,7 +16,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rel=${1:-$("$top/scripts/kver.sh")}
-cache=${DAMONREC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/damonrec}
+cache=${DAMONREC_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/damonrec}
 dir=$cache/$rel
 
 if [ -s "$dir/vmlinuz" ] && [ -s "$dir/zsmalloc.ko" ]; then
