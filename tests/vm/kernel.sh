@@ -4,8 +4,9 @@
 # kernel.sh [RELEASE] - make sure the VM kernel is in the cache and print
 # the cache directory.
 #
-# The directory ${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/damonrec/RELEASE/ (outside
-# the source tree, shared by every clone) receives, once per release:
+# The directory ${XDG_CACHE_HOME:-$HOME/.cache}/damonrec/RELEASE/ (outside
+# the source tree, shared by every clone; /tmp/.cache without HOME)
+# receives, once per release:
 #   vmlinuz       the kernel image
 #   zsmalloc.ko   decompressed from the package's zsmalloc.ko.xz
 #   config        the kernel's build configuration
