@@ -9,6 +9,9 @@ LIB_SO_LINKS := $(BUILD)/lib/$(LIB_SONAME) $(BUILD)/lib/$(LIB_NAME).so
 LIB_A := $(BUILD)/lib/$(LIB_NAME).a
 LIB_PC := $(BUILD)/lib/$(LIB_NAME).pc
 LIB_MAP := lib/libdamonrec.map
+# The devices' uAPI headers (damon_rec.h, damon_dyndbg.h), installed as
+# <linux/...> beside damonrec.h.
+UAPI_HDRS := $(sort $(wildcard include/uapi/linux/*.h))
 
 LIB_SRCS = $(wildcard lib/*.c)
 LIB_OBJS = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
@@ -58,17 +61,7 @@ $(LIB_SAN_A): $(LIB_SAN_OBJS)
 LIB_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
 
-# The .pc file holds the install directories: remade whenever they change
-# (make with one PREFIX, then make install with another).
-LIB_PC_VARS = $(PREFIX):$(LIBDIR):$(INCLUDEDIR):$(VERSION)
-$(BUILD)/lib/pc-vars: FORCE
-	@mkdir -p $(@D)
-	@echo '$(LIB_PC_VARS)' | cmp -s - $@ || echo '$(LIB_PC_VARS)' > $@
-
-.PHONY: FORCE
-FORCE:
-
-$(LIB_PC): lib/libdamonrec.pc.in mk/config.mk $(BUILD)/lib/pc-vars
+$(LIB_PC): lib/libdamonrec.pc.in mk/config.mk
 	@mkdir -p $(@D)
 	$(LIB_PC_SED) $< > $@
 
@@ -82,8 +75,7 @@ install-lib: $(LIB_SO) $(LIB_A)
 	$(LIB_PC_SED) lib/libdamonrec.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$(LIB_NAME).pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/$(LIB_NAME).pc
 	$(INSTALL) -m 0644 lib/damonrec.h $(DESTDIR)$(INCLUDEDIR)/damonrec.h
-	$(INSTALL) -m 0644 include/uapi/linux/damon_rec.h \
-		$(DESTDIR)$(INCLUDEDIR)/linux/damon_rec.h
+	$(INSTALL) -m 0644 $(UAPI_HDRS) $(DESTDIR)$(INCLUDEDIR)/linux/
 
 uninstall-lib:
 	rm -f $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) \
@@ -92,7 +84,7 @@ uninstall-lib:
 	      $(DESTDIR)$(LIBDIR)/$(LIB_NAME).a \
 	      $(DESTDIR)$(PKGCONFIGDIR)/$(LIB_NAME).pc \
 	      $(DESTDIR)$(INCLUDEDIR)/damonrec.h \
-	      $(DESTDIR)$(INCLUDEDIR)/linux/damon_rec.h
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(notdir $(UAPI_HDRS)))
 
 -include $(wildcard $(BUILD)/lib/*.d $(BUILD)/asan/lib/*.d)
 
