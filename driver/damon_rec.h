@@ -43,9 +43,11 @@
  */
 #define drec_dbg(fmt, ...)	pr_debug(fmt, ##__VA_ARGS__)
 
-/* Buffers preallocated at start: at least this many, and this many bytes. */
+/*
+ * Buffers preallocated at start.  The pool grows, with atomic allocations,
+ * only for a snapshot that would not fit even with the writer caught up.
+ */
 #define DREC_MIN_BUFS		4
-#define DREC_MIN_POOL		(64 * 1024)
 /* The pool never grows past this many bytes. */
 #define DREC_MAX_POOL		(64 * 1024 * 1024)
 

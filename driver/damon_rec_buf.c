@@ -78,8 +78,7 @@ static size_t drec_space_locked(struct drec *d)
  */
 int drec_pool_alloc(struct drec *d, gfp_t gfp)
 {
-	unsigned int n = max_t(unsigned int, DREC_MIN_BUFS,
-			       DIV_ROUND_UP(DREC_MIN_POOL, d->rec_buf_len));
+	unsigned int n = DREC_MIN_BUFS;
 	LIST_HEAD(bufs);
 	unsigned int i;
 
@@ -350,11 +349,16 @@ static void drec_fail(struct drec *d, int err)
 		old = override_creds(d->cred);
 		ret = vfs_truncate(&d->out->f_path, cut);
 		revert_creds(old);
-		if (ret)
+		if (ret) {
 			drec_dbg("cannot cut the record back to %lld: %d\n",
 				 (long long)cut, ret);
-		else
+		} else {
 			d->pos = cut;
+			/* What stays in the file. */
+			spin_lock(&d->lock);
+			d->bytes_written = cut - d->base_pos;
+			spin_unlock(&d->lock);
+		}
 	}
 	schedule_work(&d->fail_work);
 }

@@ -22,7 +22,8 @@
  *   --format N          the file must be version N (2 or 3)
  *   --aggr-us US        aggregation interval (v3: default from the header)
  *   --sample-us US      sampling interval (v3: default from the header)
- *   --gap LO,HI         median gap within [LO, HI] x aggr_us (0.5,3)
+ *   --gap LO,HI         median gap within [LO, HI] x aggr_us (0.8,5: DAMON
+ *                       cannot be faster, a slow machine can be slower)
  *   --duration SEC      recording time: the snapshot count per kdamond must
  *                       be within [LO, HI] x SEC / aggr (see --count)
  *   --count LO,HI       (0.3,1.1)
@@ -81,7 +82,7 @@ static struct {
 	int quiet;
 	int dump;
 } opt = {
-	.gap_lo = 0.5, .gap_hi = 3.0,
+	.gap_lo = 0.8, .gap_hi = 5.0,
 	.count_lo = 0.3, .count_hi = 1.1,
 	.targets = -1, .kdamonds = -1, .min_snapshots = 1,
 	.end = -1, .lost = -1, .hot_target = -1,

@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest tests of damon_rec.ko under stress: a full file system, unloading
+# during a recording, a hundred start/stop cycles, and a stream nobody
+# reads.  Records are checked with tests/tools/reccheck.c.
+
+load /opt/damonrec/tests/lib/guest
+
+ADMIN=/sys/kernel/mm/damon/admin
+
+setup() {
+	dmesg_mark
+	load_damon_rec
+	WORK=$(mktemp -d)
+	ZZ_PIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${ZZ_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	damon_off
+	umount "$WORK/small" 2>/dev/null || true
+	unload_damon_rec
+	rm -rf "$WORK"
+}
+
+# Turn off and remove the kdamonds ioctl_record --detach left running.
+damon_off() {
+	local s
+	for s in "$ADMIN"/kdamonds/[0-9]*/state; do
+		[ -e "$s" ] || continue
+		[ "$(cat "$s")" = on ] && echo off >"$s"
+	done
+	echo 0 >"$ADMIN/kdamonds/nr_kdamonds"
+}
+
+# zigzag_bg [ARGS...]: the workload in the background (see
+# driver-record.bats), walking its buffer 20 times by default.
+zigzag_bg() {
+	zigzag -s 32 -n 8 -t 300 -r 20 -p 5000 "$@" >/dev/null 2>&1 &
+	ZZ_PID=$!
+	ZZ_PIDS+=("$ZZ_PID")
+}
+
+status_of() {
+	awk -F= -v k="$2" '$1 == k { print $2 }' "$1"
+}
+
+# mem_kb: unreclaimable slab plus vmalloc, in kB.
+mem_kb() {
+	awk '$1 == "SUnreclaim:" || $1 == "VmallocUsed:" { s += $2 }
+	     END { print s }' /proc/meminfo
+}
+
+@test "stress: ENOSPC fails the recording, the v2 file ends on a whole snapshot" {
+	mkdir "$WORK/small"
+	mount -t tmpfs -o size=16k tmpfs "$WORK/small"
+	zigzag_bg
+	run ioctl_record -f 2 -b 1024 -m 100 -o "$WORK/small/out.data" \
+		-t "$ZZ_PID" -d 10 -q "$WORK/st.txt"
+	echo "$output"
+	# STOP finds the recording already stopped by the error.
+	assert_failure 3
+	assert_output --partial 'STOP: Operation already in progress'
+	[ "$(status_of "$WORK/st.txt" state)" = failed ]
+	[ "$(status_of "$WORK/st.txt" last_error)" = -28 ]
+	[ "$(status_of "$WORK/st.txt" lost_error)" -gt 0 ]
+	[ "$(stat -c %s "$WORK/small/out.data")" = \
+	  "$(status_of "$WORK/st.txt" bytes_written)" ]
+	run reccheck --format 2 --targets 1 --min-snapshots 1 \
+		"$WORK/small/out.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	# One line in the kernel log, no warning.
+	run sh -c "dmesg | tail -n +$((_DMESG_MARK + 1)) | grep -c 'writing the record failed with error -28'"
+	assert_output 1
+	check_dmesg_clean
+	# The next recording works.
+	run ioctl_record -f 2 -o "$WORK/after.data" -t "$ZZ_PID" -d 1
+	assert_success
+	run reccheck --format 2 "$WORK/after.data"
+	assert_success
+}
+
+@test "stress: ENOSPC with v3: whole frames only, no END frame" {
+	mkdir "$WORK/small"
+	mount -t tmpfs -o size=4k tmpfs "$WORK/small"
+	# A window moving every 100 ms: v3 codes unchanged regions in no time.
+	zigzag_bg -s 64 -n 64 -t 100
+	run ioctl_record -f 3 -b 1024 -m 100 -o "$WORK/small/out.data" \
+		-t "$ZZ_PID" -d 20 -q "$WORK/st.txt"
+	echo "$output"
+	assert_failure 3
+	[ "$(status_of "$WORK/st.txt" last_error)" = -28 ]
+	run reccheck --format 3 --no-end --min-snapshots 1 --gap 0,100 \
+		"$WORK/small/out.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	check_dmesg_clean
+}
+
+@test "stress: rmmod during a recording stops it and flushes the file" {
+	zigzag_bg
+	run ioctl_record -D -f 3 -o "$WORK/rm.data" -t "$ZZ_PID"
+	assert_success
+	sleep 3
+	run rmmod damon_rec
+	assert_success
+	damon_off
+	run reccheck --format 3 --end --targets 1 --min-snapshots 3 \
+		"$WORK/rm.data"
+	echo "$output"
+	assert_success
+	dmesg | tail -n +$((_DMESG_MARK + 1)) |
+		grep -q 'unloading during a recording'
+	check_dmesg_clean
+}
+
+@test "stress: rmmod during a streamed recording nobody reads" {
+	zigzag_bg
+	run ioctl_record -D -f 2 -b 1024 -s /dev/null -t "$ZZ_PID"
+	assert_success
+	sleep 2
+	run rmmod damon_rec
+	assert_success
+	check_dmesg_clean
+}
+
+@test "stress: 100 start/stop cycles, to a file and to the stream" {
+	zigzag_bg
+	before=$(mem_kb)
+	run ioctl_record -c 50 -f 3 -o "$WORK/c.data" -t "$ZZ_PID" \
+		-q "$WORK/st.txt"
+	echo "$output"
+	assert_success
+	run reccheck --format 3 --end --min-snapshots 0 "$WORK/c.data"
+	assert_success
+	run ioctl_record -c 50 -f 2 -b 4096 -s "$WORK/c.stream" -t "$ZZ_PID"
+	echo "$output"
+	assert_success
+	run reccheck --format 2 --min-snapshots 0 "$WORK/c.stream"
+	assert_success
+	unload_damon_rec
+	after=$(mem_kb)
+	echo "slab+vmalloc: $before kB before, $after kB after"
+	# Each recording allocates at least 64 KiB of buffers and about
+	# 100 KiB per kdamond: a leak in 100 cycles would be megabytes.
+	[ "$after" -lt $((before + 4096)) ]
+	check_dmesg_clean
+}
+
+@test "stress: a stream nobody reads loses whole snapshots, v3 says so" {
+	# A window moving every 100 ms, so that snapshots differ.
+	zigzag_bg -s 64 -n 64 -t 100
+	run ioctl_record -f 3 -b 1024 -m 400 -M 800 -r -s "$WORK/lost.data" \
+		-t "$ZZ_PID" -d 8 -q "$WORK/st.txt"
+	echo "$output"
+	assert_success
+	[ "$(status_of "$WORK/st.txt" lost_full)" -gt 0 ]
+	# Dropped snapshots widen the gaps: no gap check.
+	run reccheck --format 3 --end --lost --targets 1 --gap 0,100 \
+		"$WORK/lost.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	assert_output --partial "lost=$(status_of "$WORK/st.txt" lost_full) "
+	check_dmesg_clean
+}
+
+@test "stress: a v2 stream nobody reads loses whole snapshots only" {
+	zigzag_bg
+	run ioctl_record -f 2 -b 1024 -m 100 -r -s "$WORK/lost2.data" \
+		-t "$ZZ_PID" -d 6 -q "$WORK/st.txt"
+	echo "$output"
+	assert_success
+	[ "$(status_of "$WORK/st.txt" lost_full)" -gt 0 ]
+	run reccheck --format 2 --targets 1 "$WORK/lost2.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	check_dmesg_clean
+}
