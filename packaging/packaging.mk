@@ -14,7 +14,10 @@ DKMS_NAME := damon-rec
 # DKMS looks for module sources in /usr/src whatever PREFIX is, as udev looks
 # for rules in /lib/udev/rules.d.
 DKMSSRCDIR ?= /usr/src/$(DKMS_NAME)-$(VERSION)
-DKMS_DRIVER_SOURCES = $(sort $(wildcard driver/*.c driver/*.h driver/Kbuild*))
+# The tree driver/driver.mk builds the modules from: driver/ and the uAPI
+# headers in include/uapi/linux/.
+DKMS_DRIVER_SOURCES = $(DRIVER_SRCS)
+DKMS_UAPI = $(DRIVER_UAPI)
 
 UDEV_RULES := packaging/udev/60-damon-rec.rules
 
@@ -40,8 +43,7 @@ install-dkms:
 	$(INSTALL) -d $(DESTDIR)$(DKMSSRCDIR)/driver \
 		$(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux
 	$(INSTALL) -m 644 $(DKMS_DRIVER_SOURCES) $(DESTDIR)$(DKMSSRCDIR)/driver/
-	$(INSTALL) -m 644 include/uapi/linux/damon_rec.h \
-		$(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux/
+	$(INSTALL) -m 644 $(DKMS_UAPI) $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux/
 	sed 's/#MODULE_VERSION#/$(VERSION)/' packaging/dkms.conf \
 		>$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
 	chmod 644 $(DESTDIR)$(DKMSSRCDIR)/dkms.conf

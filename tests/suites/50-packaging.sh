@@ -177,9 +177,11 @@ check_install() {
 			grep -qx "/$libdir" || { echo "libdamonrec.pc: libdir is not /$libdir"; bad=1; }
 	fi
 
-	# The uAPI header installed is the project's.
-	cmp -s include/uapi/linux/damon_rec.h "$root/$prefix/include/linux/damon_rec.h" ||
-		{ echo "installed linux/damon_rec.h differs from include/uapi/linux/damon_rec.h"; bad=1; }
+	# The uAPI headers installed are the project's.
+	for f in include/uapi/linux/*.h; do
+		cmp -s "$f" "$root/$prefix/include/linux/${f##*/}" ||
+			{ echo "installed linux/${f##*/} is not $f"; bad=1; }
+	done
 
 	# udev rule: both nodes root-only.
 	for f in damon_rec damon_dyndbg; do
