@@ -62,7 +62,14 @@ case $zs in
 *) cp "$zs" "$work/out/zsmalloc.ko" ;;
 esac
 
-# Publish atomically: a concurrent run sees all files or none.
-rm -rf "$dir"
-mv "$work/out" "$dir"
+# Publish atomically: a concurrent run sees all files or none.  When two
+# runs fetch at once, the first one's directory stays.
+complete() {
+	[ -s "$dir/vmlinuz" ] && [ -s "$dir/zsmalloc.ko" ]
+}
+complete || rm -rf "$dir"
+if ! mv -T "$work/out" "$dir" 2>/dev/null && ! complete; then
+	echo "kernel.sh: cannot create $dir" >&2
+	exit 1
+fi
 echo "$dir"
