@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,13 @@ ssize_t dr_fill(struct damonrec_reader *r, size_t n)
 		ssize_t k = read(r->fd, r->buf + r->len, r->cap - r->len);
 
 		if (k < 0) {
+			struct pollfd pfd = { r->fd, POLLIN, 0 };
+
 			if (errno == EINTR)
+				continue;
+			/* A non-blocking fd (a streaming device): wait. */
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    (poll(&pfd, 1, -1) >= 0 || errno == EINTR))
 				continue;
 			dr_fail_io(r);
 			return -1;
