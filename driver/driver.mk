@@ -24,7 +24,9 @@ DRIVER_UAPI := include/uapi/linux/damon_rec.h \
 	$(wildcard include/uapi/linux/damon_dyndbg.h)
 DRIVER_KOS := damon_rec.ko $(if $(wildcard driver/Kbuild.ddz),damon_dyndbg.ko)
 
-kmod_release = $(if $(1),$(shell cat $(1)/include/config/kernel.release 2>/dev/null))
+# The release a header set builds for (its modules' vermagic).
+kmod_release = $(if $(1),$(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(1)/include/generated/utsrelease.h 2>/dev/null))
 KREL := $(call kmod_release,$(KDIR))
 KREL_612 := $(call kmod_release,$(KDIR_612))
 KREL_61 := $(call kmod_release,$(KDIR_61))
@@ -48,7 +50,8 @@ $(addprefix $(BUILD)/modules-$(2)/driver/,$(DRIVER_KOS)): $(BUILD)/modules-$(2)/
 endef
 
 # $(call kmod_check_rules,KDIR,RELEASE,TAG): a check build from scratch
-# (W=1 or sparse), its output in build.log; any warning fails it.
+# (W=1 or sparse), its output in build.log; any warning fails it, kbuild's
+# own (modpost's "WARNING: ... undefined!") included.
 define kmod_check_rules
 .PHONY: modules-w1-$(3) modules-sparse-$(3)
 modules-w1-$(3):
@@ -57,7 +60,7 @@ modules-w1-$(3):
 	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-w1-$(2))/driver \
 		W=1 modules > $(BUILD)/modules-w1-$(2)/build.log 2>&1 || \
 		{ cat $(BUILD)/modules-w1-$(2)/build.log; exit 1; }
-	@! grep -E 'warning:|error:' $(BUILD)/modules-w1-$(2)/build.log
+	@! grep -i -E 'warning|error' $(BUILD)/modules-w1-$(2)/build.log
 
 modules-sparse-$(3):
 	@rm -rf $(BUILD)/modules-sparse-$(2)
@@ -65,7 +68,7 @@ modules-sparse-$(3):
 	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-sparse-$(2))/driver \
 		C=2 modules > $(BUILD)/modules-sparse-$(2)/build.log 2>&1 || \
 		{ cat $(BUILD)/modules-sparse-$(2)/build.log; exit 1; }
-	@! grep -E ': (warning|error):' $(BUILD)/modules-sparse-$(2)/build.log
+	@! grep -i -E 'warning|error' $(BUILD)/modules-sparse-$(2)/build.log
 endef
 
 KMOD_RELEASES := $(sort $(KREL) $(KREL_612) $(KREL_61))

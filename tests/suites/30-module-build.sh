@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel modules build against both header sets the project supports -
+# the bookworm-backports 6.12 cloud headers (the test VM's kernel, with
+# DAMON) and Debian's stock 6.1 headers (no DAMON) - and the W=1 and sparse
+# (C=2) builds of each report nothing: a single warning is a failure.  See
+# driver/driver.mk for the targets.
+
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+MAKE=${MAKE:-make}
+n=0
+fail=0
+
+# step WHAT CMD...: one TAP line; the output of CMD only when it fails.
+step() {
+	local what=$1 out
+	shift
+	n=$((n + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		printf '%s\n' "$out" | tail -n 40 | sed 's/^/# /'
+		fail=1
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # skip $2"
+}
+
+# release KDIR: the kernel release a header directory builds for.
+release() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+		"$1/include/generated/utsrelease.h" 2>/dev/null
+}
+
+# modinfo_check KO RELEASE: the module's vermagic names RELEASE.
+modinfo_check() {
+	local vm
+	vm=$(modinfo -F vermagic "$1") || return 1
+	[ "${vm%% *}" = "$2" ] || {
+		echo "vermagic '$vm', headers $2"
+		return 1
+	}
+	[ "$(modinfo -F license "$1")" = GPL ]
+}
+
+for tag in 6.12 6.1; do
+	if [ "$tag" = 6.12 ]; then
+		kdir=$(ls -d /usr/src/linux-headers-6.12.*-cloud-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+	else
+		kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+	fi
+	if [ -z "$kdir" ] || [ ! -e "$kdir/Makefile" ]; then
+		for what in "modules build" "W=1 build is clean" \
+			"sparse build is clean"; do
+			skip "$what against the $tag headers" \
+				"no $tag headers in /usr/src"
+		done
+		continue
+	fi
+	rel=$(release "$kdir")
+	dir=${BUILD:-build}/modules-$rel/driver
+	step "modules build against the $tag headers ($rel)" \
+		$MAKE -s "modules-$tag"
+	step "damon_rec.ko for $rel has its vermagic and license" \
+		modinfo_check "$dir/damon_rec.ko" "$rel"
+	step "W=1 build against the $tag headers is clean" \
+		$MAKE -s "modules-w1-$tag"
+	step "sparse (C=2) build against the $tag headers is clean" \
+		$MAKE -s "modules-sparse-$tag"
+done
+
+exit $fail
