@@ -1,0 +1,404 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh - damonrec's benchmarks ('make bench' runs this; see bench/bench.mk)
+#
+# Prints ONE table in which every figure stands next to a baseline measured
+# in the same run, and writes the same figures as JSON to
+# $BENCH_DIR/results.json (the table to $BENCH_DIR/results.txt):
+#
+#   record size  the zigzag workload recorded in the test VM by damon_rec in
+#                v3 and v2 while 'perf record -e damon:damon_aggregated'
+#                records the same kdamond (bench/vm-bench.sh)
+#   overhead     the kdamond's CPU time with the recording off and on, the
+#                probe's cost per region and the snapshots lost at
+#                --buf 4096 (bench/vm-bench.sh)
+#   decoding     damonctl show, show --summary and convert on a generated v2
+#                file of BENCH_DECODE_MB MB, against cat (raw read)
+#   dyndbg       the figures of bench/dyndbg*.sh, when such a script exists
+#
+# The VM runs under qemu TCG with -icount: the guest's clock then counts
+# emulated instructions (2^shift ns each), so the kdamond's CPU time is a
+# count of its instructions that the host's load does not disturb.
+#
+# Environment (bench.mk sets it): BUILD, BENCH_DIR, DAMONCTL (host binary),
+# GEN_RECORD, PERF_PAYLOAD (bench/perf-payload.sh's output directory),
+# VM_PAYLOAD, VM_RUNAS, VM_KREL, and the knobs BENCH_RUNS (host runs per
+# figure, default 5), BENCH_ROUNDS, BENCH_WINDOW, BENCH_SIZE_SECS (see
+# vm-bench.sh), BENCH_DECODE_MB (default 100), BENCH_ICOUNT_SHIFT
+# (default 1), BENCH_VM=0 to skip the VM part.
+#
+# Exit status: 0 when every part ran (goals missed are reported, not
+# failed), 1 when a part could not run.
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+BUILD=${BUILD:-build}
+BENCH_DIR=${BENCH_DIR:-$BUILD/bench}
+DAMONCTL=${DAMONCTL:-$BUILD/damonctl}
+GEN_RECORD=${GEN_RECORD:-$BUILD/tests/tools/gen_record}
+RUNS=${BENCH_RUNS:-5}
+DECODE_MB=${BENCH_DECODE_MB:-100}
+SHIFT=${BENCH_ICOUNT_SHIFT:-1}
+BENCH_VM=${BENCH_VM:-1}
+
+mkdir -p "$BENCH_DIR" || exit 1
+ROWS=$BENCH_DIR/rows.jsonl
+: >"$ROWS"
+status=0
+
+say() {
+	echo "bench: $*" >&2
+}
+
+# --- helpers -------------------------------------------------------------
+
+# median N...: the median of the numbers (the mean of the middle two).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) { print "null"; exit }
+		      if (NR % 2) print v[(NR + 1) / 2]
+		      else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# calc EXPR: awk arithmetic, %.6g.
+calc() {
+	awk "BEGIN { printf \"%.6g\n\", $1 }"
+}
+
+# row ID FIGURE VALUE UNIT BASELINE BASE_VALUE RATIO RATIO_TEXT GOAL MET
+#     NOTE [RUNS_JSON]: one figure of the table.  Numbers may be "null".
+row() {
+	jq -nc --arg id "$1" --arg figure "$2" --argjson value "$3" \
+		--arg unit "$4" --arg baseline "$5" --argjson baseline_value "$6" \
+		--argjson ratio "$7" --arg ratio_text "$8" --arg goal "$9" \
+		--arg met "${10}" --arg note "${11}" --argjson runs "${12:-null}" \
+		'{id: $id, figure: $figure, value: $value, unit: $unit,
+		  baseline: $baseline, baseline_value: $baseline_value,
+		  ratio: $ratio, ratio_text: $ratio_text, goal: $goal,
+		  met: (if $met == "" then null else ($met == "yes") end),
+		  note: $note, runs: $runs}' >>"$ROWS"
+}
+
+# human BYTES: 1.23 MiB style.
+human() {
+	awk -v b="$1" 'BEGIN {
+		split("B KiB MiB GiB", u, " "); i = 1
+		while (b >= 1024 && i < 4) { b /= 1024; i++ }
+		printf(i == 1 ? "%d %s" : "%.3g %s", b, u[i]) }'
+}
+
+# now_ns: the host's monotonic-enough clock.
+now_ns() {
+	date +%s%N
+}
+
+# --- the machine ---------------------------------------------------------
+host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+host_cores=$(nproc)
+host_kernel=$(uname -r)
+host_mem_mib=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)
+host_load=$(cut -d' ' -f1-3 /proc/loadavg)
+qemu_version=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1 |
+	sed 's/^QEMU emulator version //')
+say "host: $host_cpu, $host_cores cores, Linux $host_kernel, load $host_load"
+
+# --- the VM part -----------------------------------------------------------
+vm_kernel=null vm_vcpus=null vm_mem_mib=null vm_perf=
+declare -A R=()
+if [ "$BENCH_VM" = 1 ]; then
+	cat >"$BENCH_DIR/vm-bench.conf" <<-EOF
+		BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+		BENCH_WINDOW=${BENCH_WINDOW:-4}
+		BENCH_SIZE_SECS=${BENCH_SIZE_SECS:-15}
+	EOF
+	cat >"$BENCH_DIR/qemu-icount" <<-EOF
+		#!/bin/sh
+		exec ${QEMU:-qemu-system-x86_64} "\$@" -icount shift=$SHIFT,sleep=on
+	EOF
+	chmod 0755 "$BENCH_DIR/qemu-icount"
+	say "the VM part: record sizes and recording overhead (a few minutes)"
+	# A run directory of its own, which other VM runs do not prune.
+	QEMU=$BENCH_DIR/qemu-icount VM_BUILD=$BENCH_DIR/vm \
+		VM_RUNAS=${VM_RUNAS:-$BUILD/vm/runas} \
+		VM_PAYLOAD="${VM_PAYLOAD:-} $PERF_PAYLOAD:perf $BENCH_DIR/vm-bench.conf:bench.conf" \
+		VM_DEMO=bench/vm-bench.sh tests/vm/run.sh --mode demo \
+		>"$BENCH_DIR/vm.log" 2>&1
+	vmrc=$?
+	sed -n 's/^vm-bench: /  /p; /^vm: /p' "$BENCH_DIR/vm.log" >&2
+	out=$(sed -n 's/^VM_OUT=//p' "$BENCH_DIR/vm.log" | tail -n 1)
+	if [ $vmrc != 0 ] || [ ! -s "$out/bench/results.txt" ] ||
+	   ! grep -q '^done=1$' "$out/bench/results.txt"; then
+		say "the VM part failed (see $BENCH_DIR/vm.log)"
+		tail -n 20 "$BENCH_DIR/vm.log" >&2
+		status=1
+	fi
+	if [ -n "$out" ] && [ -s "$out/bench/results.txt" ]; then
+		while IFS='=' read -r k v; do
+			R[$k]=$v
+		done <"$out/bench/results.txt"
+		cp "$out/bench/results.txt" "$BENCH_DIR/vm-results.txt"
+	fi
+	if [ -n "$out" ] && [ -s "$out/bench/vm.txt" ]; then
+		vm_kernel=$(sed -n 's/^kernel=//p' "$out/bench/vm.txt")
+		vm_vcpus=$(sed -n 's/^vcpus=//p' "$out/bench/vm.txt")
+		vm_mem_mib=$(awk -F= '$1 == "mem_kb" { print int($2 / 1024) }' \
+			"$out/bench/vm.txt")
+		vm_perf=$(sed -n 's/^perf=//p' "$out/bench/vm.txt")
+	fi
+fi
+
+# r KEY: a VM result, or null.
+r() {
+	echo "${R[$1]:-null}"
+}
+
+if [ -n "${R[done]:-}" ]; then
+	secs=${BENCH_SIZE_SECS:-15}
+	# Record size.  perf recorded the same kdamond over a slightly longer
+	# time: compare bytes per snapshot (the counts are equal or close).
+	for fmt in v3 v2; do
+		b=$(r size_${fmt}_bytes) n=$(r size_${fmt}_snapshots)
+		pb=$(r size_perf_${fmt}_bytes) pn=$(r size_perf_${fmt}_snapshots)
+		ratio=$(calc "($pb / $pn) / ($b / $n)")
+		goal= met=
+		if [ $fmt = v3 ]; then
+			goal=">= 100x smaller"
+			met=$(awk -v x="$ratio" 'BEGIN { print ((x >= 100) ? "yes" : "no") }')
+		fi
+		row "size_${fmt}_vs_perf" "record size, $fmt (${secs} s of zigzag)" \
+			"$b" bytes "perf.data, same kdamond" "$pb" "$ratio" \
+			"$(printf '%.1fx smaller' "$ratio")" "$goal" "$met" \
+			"$(human "$b") for $n snapshots ($(r size_${fmt}_regions) regions) against $(human "$pb") for $pn snapshots ($(r size_perf_${fmt}_events) events); ratio per snapshot"
+	done
+	b=$(r size_v3_bytes) n=$(r size_v3_snapshots)
+	b2=$(r size_v3_as_v2_bytes)
+	ratio=$(calc "$b2 / $b")
+	row size_v3_vs_v2 "record size, v3" "$b" bytes \
+		"v2, the same snapshots" "$b2" "$ratio" \
+		"$(printf '%.1fx smaller' "$ratio")" ">= 10x smaller" \
+		"$(awk -v x="$ratio" 'BEGIN { print ((x >= 10) ? "yes" : "no") }')" \
+		"the v3 record converted to v2 by damonctl convert: $(human "$b") against $(human "$b2"), $n snapshots; $(calc "$b / $(r size_v3_regions)") against $(calc "$b2 / $(r size_v3_regions)") bytes per region"
+	b2=$(r size_v2_bytes) n2=$(r size_v2_snapshots)
+	ratio=$(calc "($b2 / $n2) / ($b / $n)")
+	row size_v3_vs_v2_rec "record size, v3 per snapshot" \
+		"$(calc "$b / $n")" bytes "v2 recorded, per snapshot" \
+		"$(calc "$b2 / $n2")" "$ratio" "$(printf '%.1fx smaller' "$ratio")" \
+		"" "" "two recordings of the workload, $n and $n2 snapshots"
+
+	# Overhead with the default attributes.
+	rounds=$(r rounds)
+	ratios=() on_rates=() off_rates=() tick_ratios=()
+	lost=0 snaps=0
+	for i in $(seq "$rounds"); do
+		on=$(calc "$(r dflt_on_${i}_ns) / $(r dflt_on_${i}_wall_us)")
+		off=$(calc "$(r dflt_off_${i}_ns) / $(r dflt_off_${i}_wall_us)")
+		on_rates+=("$on") off_rates+=("$off")
+		ratios+=("$(calc "$on / $off")")
+		tick_ratios+=("$(calc "($(r dflt_on_${i}_ticks) / $(r dflt_on_${i}_wall_us)) / ($(r dflt_off_${i}_ticks) / $(r dflt_off_${i}_wall_us))")")
+		lost=$((lost + $(r dflt_on_${i}_lost)))
+		snaps=$((snaps + $(r dflt_on_${i}_snapshots)))
+	done
+	med=$(median "${ratios[@]}")
+	lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -n 1)
+	hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -n 1)
+	pct=$(calc "($med - 1) * 100")
+	row overhead_cpu "kdamond CPU, recording on" \
+		"$(calc "$(median "${on_rates[@]}") / 10")" "% of a CPU" \
+		"recording off" "$(calc "$(median "${off_rates[@]}") / 10")" "$med" \
+		"$(printf '%+.1f%%' "$pct")" "<= +2%" \
+		"$(awk -v x="$pct" 'BEGIN { print ((x <= 2) ? "yes" : "no") }')" \
+		"default attributes, --buf 4096; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s (pairs from $(printf '%+.1f%%' "$(calc "($lo - 1) * 100")") to $(printf '%+.1f%%' "$(calc "($hi - 1) * 100")")); utime+stime ticks give $(printf '%+.1f%%' "$(calc "($(median "${tick_ratios[@]}") - 1) * 100")")" \
+		"$(printf '%s\n' "${ratios[@]}" | jq -sc .)"
+	row lost_4096 "snapshots lost, --buf 4096" "$lost" snapshots \
+		"snapshots recorded" "$snaps" "$(calc "$lost / $snaps")" \
+		"$lost of $((lost + snaps))" "0 lost" \
+		"$([ "$lost" = 0 ] && echo yes || echo no)" \
+		"default attributes, $rounds recordings of ${BENCH_WINDOW:-4} s"
+
+	# The probe's cost per region, with attributes heavy on the probe.
+	costs=() bases=()
+	for i in $(seq "$rounds"); do
+		onw=$(r heavy_on_${i}_wall_us) offw=$(r heavy_off_${i}_wall_us)
+		regs=$(r heavy_on_${i}_regions)
+		# Expected CPU of the on window had the recording been off.
+		exp=$(calc "$(r heavy_off_${i}_ns) * $onw / $offw")
+		costs+=("$(calc "($(r heavy_on_${i}_ns) - $exp) / $regs")")
+		bases+=("$(calc "$exp / $regs")")
+	done
+	cost=$(median "${costs[@]}")
+	base=$(median "${bases[@]}")
+	row probe_cost "probe cost per region" "$cost" "ns (icount)" \
+		"kdamond's own work per region" "$base" \
+		"$(calc "$cost / $base")" "$(printf '%.1f%%' "$(calc "$cost / $base * 100")")" \
+		"" "" "one sample per aggregation (10 ms), 1000 regions; kdamond CPU delta / regions recorded, median of $rounds pairs; 1 instruction = $((1 << SHIFT)) ns of guest time" \
+		"$(printf '%s\n' "${costs[@]}" | jq -sc .)"
+fi
+
+# --- decoding, on the host -------------------------------------------------
+big=$BENCH_DIR/decode.v2
+big_out=$BENCH_DIR/decode.out
+trap 'rm -f "$big" "$big_out"' EXIT
+# gen_record: 2 targets of 100 regions, 4032 bytes per v2 snapshot.
+nsnap=$(( (DECODE_MB * 1000000 + 4031) / 4032 ))
+say "decoding: generating a v2 file of $DECODE_MB MB ($nsnap snapshots)"
+if ! "$GEN_RECORD" -f v2 -n "$nsnap" -r 100 -t 2 "$big"; then
+	say "cannot generate $big"
+	status=1
+else
+	size=$(stat -c %s "$big")
+	cat "$big" >/dev/null		# into the page cache, as for every run
+
+	# time_cmd CMD...: seconds of one run (output to /dev/null).
+	time_cmd() {
+		local t0 t1
+		t0=$(now_ns)
+		"$@" >/dev/null || return 1
+		t1=$(now_ns)
+		calc "($t1 - $t0) / 1e9"
+	}
+
+	declare -A T=()
+	for what in cat summary show convert; do
+		T[$what]=
+	done
+	fail=
+	# Interleaved, so that a slow spell of the host hits every command.
+	for i in $(seq "$RUNS"); do
+		T[cat]+=" $(time_cmd cat "$big")" || fail=cat
+		T[summary]+=" $(time_cmd "$DAMONCTL" show --summary "$big")" ||
+			fail=summary
+		T[convert]+=" $(time_cmd "$DAMONCTL" convert "$big" --format v3 \
+			-o "$big_out")" || fail=convert
+		rm -f "$big_out"
+		if [ "$i" -le 3 ]; then
+			T[show]+=" $(time_cmd "$DAMONCTL" show "$big")" || fail=show
+		fi
+	done
+	if [ -n "$fail" ]; then
+		say "decoding: damonctl failed ($fail) on $big"
+		status=1
+	else
+		mbps() {
+			calc "$size / $1 / 1e6"
+		}
+		cat_t=$(median ${T[cat]})
+		cat_mbps=$(mbps "$cat_t")
+		for what in summary show convert; do
+			t=$(median ${T[$what]})
+			v=$(mbps "$t")
+			case $what in
+			summary) fig="damonctl show --summary"; goal=">= 1 GB/s"
+				met=$(awk -v x="$v" 'BEGIN { print ((x >= 1000) ? "yes" : "no") }') ;;
+			show) fig="damonctl show (damo raw text)"; goal= met= ;;
+			convert) fig="damonctl convert v2 -> v3"; goal= met= ;;
+			esac
+			nruns=$(echo ${T[$what]} | wc -w)
+			row "decode_$what" "$fig" "$v" MB/s "cat (raw read)" \
+				"$cat_mbps" "$(calc "$v / $cat_mbps")" \
+				"$(printf '%.2fx' "$(calc "$v / $cat_mbps")")" "$goal" "$met" \
+				"$(human "$size") v2 file in the page cache; median of $nruns runs ($t s)" \
+				"$(printf '%s\n' ${T[$what]} | jq -sc .)"
+		done
+	fi
+fi
+rm -f "$big" "$big_out"
+
+# --- dyndbg ------------------------------------------------------------------
+# bench/dyndbg.sh (the dyndbg benchmark, see bench.mk) may write its rows, in
+# the format of results.json's "figures", as a JSON array to
+# $BENCH_DIR/dyndbg-rows.json; otherwise its last output lines are kept as
+# notes.
+if [ -x bench/dyndbg.sh ]; then
+	say "dyndbg: running bench/dyndbg.sh"
+	rm -f "$BENCH_DIR/dyndbg-rows.json"
+	BUILD=$BUILD BENCH_DIR=$BENCH_DIR VM_BUILD=${VM_BUILD:-$BUILD/vm} \
+		VM_RUNAS=${VM_RUNAS:-$BUILD/vm/runas} VM_PAYLOAD=${VM_PAYLOAD:-} \
+		bench/dyndbg.sh >"$BENCH_DIR/dyndbg.log" 2>&1
+	rc=$?
+	if [ -s "$BENCH_DIR/dyndbg-rows.json" ] &&
+	   jq -e 'type == "array"' "$BENCH_DIR/dyndbg-rows.json" >/dev/null 2>&1; then
+		jq -c '.[] | {id: (.id // "dyndbg"), figure: (.figure // ""),
+			value: (.value // null), unit: (.unit // ""),
+			baseline: (.baseline // ""),
+			baseline_value: (.baseline_value // null),
+			ratio: (.ratio // null), ratio_text: (.ratio_text // ""),
+			goal: (.goal // ""), met: (.met // null), note: (.note // ""),
+			runs: (.runs // null)}' \
+			"$BENCH_DIR/dyndbg-rows.json" >>"$ROWS"
+	else
+		grep -v -e '^VM_OUT=' -e '^$' "$BENCH_DIR/dyndbg.log" | tail -n 12 |
+		while IFS= read -r line; do
+			row dyndbg_note "dyndbg (bench/dyndbg.sh output)" null "" "" \
+				null null "" "" "" "$line"
+		done
+	fi
+	if [ $rc != 0 ]; then
+		say "bench/dyndbg.sh failed ($rc); see $BENCH_DIR/dyndbg.log"
+		status=1
+	fi
+fi
+
+# --- the table and the JSON ---------------------------------------------------
+vm_desc="none"
+if [ "$BENCH_VM" = 1 ]; then
+	vm_desc="Linux $vm_kernel, qemu $qemu_version TCG (-icount shift=$SHIFT), $vm_vcpus vCPUs, $vm_mem_mib MiB${vm_perf:+, $vm_perf}"
+fi
+jq -s --arg cpu "$host_cpu" --argjson cores "$host_cores" \
+	--arg kernel "$host_kernel" --argjson mem "$host_mem_mib" \
+	--arg load "$host_load" --arg qemu "$qemu_version" \
+	--arg vk "$vm_kernel" --argjson vcpus "$vm_vcpus" \
+	--argjson vmem "$vm_mem_mib" --argjson shift "$SHIFT" \
+	--arg perf "$vm_perf" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	--argjson ok "$([ $status = 0 ] && echo true || echo false)" \
+	'{date: $date, complete: $ok,
+	  machine: {cpu: $cpu, cores: $cores, kernel: $kernel, mem_mib: $mem,
+		    load_avg: $load},
+	  vm: {kernel: $vk, accel: "tcg", icount_shift: $shift, qemu: $qemu,
+	       vcpus: $vcpus, mem_mib: $vmem, perf: $perf},
+	  figures: .}' "$ROWS" >"$BENCH_DIR/results.json" || status=1
+
+{
+	echo "damonrec benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "machine: $host_cpu, $host_cores cores, $host_mem_mib MiB, Linux $host_kernel (load $host_load)"
+	echo "VM:      $vm_desc"
+	echo
+	jq -r '
+	  def num: if . == null then "-"
+		   elif (. | fabs) >= 100 then (. * 10 | round / 10 | tostring)
+		   elif (. | fabs) >= 1 then (. * 1000 | round / 1000 | tostring)
+		   else (. * 100000 | round / 100000 | tostring) end;
+	  .figures[] | select(.id != "dyndbg_note") |
+	  [.figure, ((.value | num) + " " + .unit), .baseline,
+	   ((.baseline_value | num) + (if .baseline_value == null then "" else " " + .unit end)),
+	   .ratio_text,
+	   (if .goal == "" then "" else .goal + (if .met == true then " (met)" elif .met == false then " (MISSED)" else "" end) end)]
+	  | @tsv' "$BENCH_DIR/results.json" |
+	awk -F'\t' '
+		BEGIN { h[1] = "figure"; h[2] = "value"; h[3] = "baseline (same run)";
+			h[4] = "baseline value"; h[5] = "ratio"; h[6] = "goal"
+			for (i = 1; i <= 6; i++) w[i] = length(h[i]) }
+		{ n++; for (i = 1; i <= 6; i++) { c[n, i] = $i
+			if (length($i) > w[i]) w[i] = length($i) } }
+		END {
+			fmt = ""
+			for (i = 1; i <= 6; i++) fmt = fmt "%-" w[i] "s" (i < 6 ? "  " : "\n")
+			printf fmt, h[1], h[2], h[3], h[4], h[5], h[6]
+			line = ""
+			for (i = 1; i <= 6; i++) { s = sprintf("%" w[i] "s", ""); gsub(/ /, "-", s)
+				line = line s (i < 6 ? "  " : "") }
+			print line
+			for (j = 1; j <= n; j++)
+				printf fmt, c[j,1], c[j,2], c[j,3], c[j,4], c[j,5], c[j,6]
+		}'
+	echo
+	echo "notes:"
+	jq -r '.figures[] | select(.note != "") | "  \(.figure): \(.note)"' \
+		"$BENCH_DIR/results.json"
+	echo
+	echo "JSON: $BENCH_DIR/results.json"
+} | tee "$BENCH_DIR/results.txt"
+[ $status = 0 ] || say "some parts did not run; see above"
+exit $status

@@ -1,0 +1,265 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-bench.sh - the guest half of 'make bench' (run by the test VM's init in
+# its demo mode; bench/bench.sh is the host half).
+#
+# Measures, on real DAMON, with the zigzag workload:
+#   size      the same kdamond recorded by damon_rec (v3, then v2) while
+#             'perf record -e damon:damon_aggregated' records it too;
+#             sizes and snapshot counts of the three files
+#   overhead  the kdamond's CPU time (/proc/PID/stat utime+stime, and the
+#             nanoseconds of /proc/PID/schedstat) over windows with the
+#             recording off and on, alternated, same kdamond throughout:
+#             with the default attributes at --buf 4096 (snapshots lost
+#             there too), and with attributes heavy on the probe (one
+#             sample per aggregation, 1000 regions) for its cost per region
+#
+# Results go to $VM_OUT/bench/results.txt as KEY=VALUE lines, the
+# environment to $VM_OUT/bench/vm.txt.  Knobs, set in
+# /opt/damonrec/bench.conf (which the host writes) or the environment:
+# BENCH_ROUNDS (overhead windows of each kind, default 5), BENCH_WINDOW
+# (seconds per overhead window, default 4), BENCH_SIZE_SECS (seconds per
+# size recording, default 8).
+
+set -u
+. /opt/damonrec/tests/lib/guest.bash
+[ ! -r /opt/damonrec/bench.conf ] || . /opt/damonrec/bench.conf
+
+ROUNDS=${BENCH_ROUNDS:-5}
+WINDOW=${BENCH_WINDOW:-4}
+SIZE_SECS=${BENCH_SIZE_SECS:-8}
+ADMIN=/sys/kernel/mm/damon/admin
+PERF=/opt/damonrec/perf/perf
+OUT=$VM_OUT/bench
+W=/tmp/bench
+mkdir -p "$OUT" "$W"
+RES=$OUT/results.txt
+: >"$RES"
+
+say() {
+	echo "vm-bench: $*"
+}
+
+fail() {
+	say "FAIL: $*"
+	cp "$W"/*.log "$W"/*.json "$OUT/" 2>/dev/null
+	exit 1
+}
+
+put() {
+	echo "$1=$2" >>"$RES"
+}
+
+# Microseconds since the epoch (bash's clock, busybox date has no %N).
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}"
+}
+
+# cpu_ticks PID: utime + stime of /proc/PID/stat (clock ticks).
+cpu_ticks() {
+	local stat rest
+	read -r stat <"/proc/$1/stat" || return 1
+	rest=${stat##*) }		# fields from 3 (state) on
+	set -- $rest
+	echo $(( ${12} + ${13} ))	# fields 14 and 15
+}
+
+# cpu_ns PID: time on CPU in nanoseconds (/proc/PID/schedstat, field 1).
+cpu_ns() {
+	local a b c
+	read -r a b c <"/proc/$1/schedstat" || return 1
+	echo "$a"
+}
+
+# json_num KEY FILE: the first "KEY":NUMBER of a JSON file.
+json_num() {
+	grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2
+}
+
+damon_off() {
+	local s
+	for s in "$ADMIN"/kdamonds/[0-9]*/state; do
+		[ -e "$s" ] || continue
+		[ "$(cat "$s")" = on ] && echo off >"$s"
+	done
+	echo 0 >"$ADMIN/kdamonds/nr_kdamonds"
+}
+
+# --- the machine --------------------------------------------------------
+{
+	echo "kernel=$(uname -r)"
+	echo "vcpus=$(nproc)"
+	echo "mem_kb=$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "user_hz=100"
+	echo "perf=$($PERF --version 2>/dev/null)"
+} >"$OUT/vm.txt"
+cat "$OUT/vm.txt"
+
+load_damon_rec || fail "cannot load damon_rec"
+dmesg_mark
+
+# The workload: a 64 MiB buffer, 8 windows of 500 ms, walked again and
+# again, pausing 2 ms per round over a window so that the kdamond is not
+# starved of CPU under TCG.
+zigzag -s 64 -n 8 -t 500 -r 1000 -p 2000 >"$W/zz.info" 2>&1 &
+ZZ=$!
+sleep 1
+kill -0 $ZZ || fail "the workload did not start"
+trap 'kill $ZZ 2>/dev/null; damonctl stop >/dev/null 2>&1; damon_off 2>/dev/null' EXIT
+
+# --- record size -------------------------------------------------------
+# size_round FMT: perf records system-wide while damonctl sets up its own
+# kdamond on the workload, records it for SIZE_SECS and removes it; perf
+# starts before and ends after, so it sees every snapshot of that kdamond.
+size_round() {
+	local fmt=$1 ppid i rc
+	rm -f "$W/perf.$fmt.data" "$W/rec.$fmt"
+	"$PERF" record -q -a -e damon:damon_aggregated -o "$W/perf.$fmt.data" \
+		>"$W/perf.$fmt.log" 2>&1 &
+	ppid=$!
+	# perf is ready once its output file has its header.
+	for i in $(seq 100); do
+		[ -s "$W/perf.$fmt.data" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -0 $ppid || { cat "$W/perf.$fmt.log"; fail "perf record died"; }
+	damonctl --json record -q --format "$fmt" -p $ZZ \
+		--duration "$SIZE_SECS" -o "$W/rec.$fmt" >"$W/rec.$fmt.json" ||
+		fail "damonctl record --format $fmt failed"
+	sleep 1
+	kill -INT $ppid
+	wait $ppid
+	rc=$?
+	# perf record exits 0, or with SIGINT's status, when interrupted.
+	[ $rc = 0 ] || [ $rc = 130 ] ||
+		{ cat "$W/perf.$fmt.log"; fail "perf record failed ($rc)"; }
+	damonctl show --summary --json "$W/rec.$fmt" >"$W/rec.$fmt.sum" ||
+		fail "the $fmt record does not decode"
+	# What perf saw, through the perf-script importer.
+	"$PERF" script -i "$W/perf.$fmt.data" 2>/dev/null >"$W/perf.$fmt.txt" ||
+		fail "perf script failed"
+	damonctl convert "$W/perf.$fmt.txt" --format v3 -o "$W/perf.$fmt.v3" ||
+		fail "damonctl convert of perf script output failed"
+	damonctl show --summary --json "$W/perf.$fmt.v3" >"$W/perf.$fmt.sum" ||
+		fail "the converted perf record does not decode"
+	# The same snapshots as damon_rec's, in the other format.
+	put "size_${fmt}_bytes" "$(stat -c %s "$W/rec.$fmt")"
+	put "size_${fmt}_snapshots" "$(json_num snapshots "$W/rec.$fmt.sum")"
+	put "size_${fmt}_regions" "$(json_num regions "$W/rec.$fmt.sum")"
+	put "size_${fmt}_lost" "$(json_num lost "$W/rec.$fmt.sum")"
+	put "size_perf_${fmt}_bytes" "$(stat -c %s "$W/perf.$fmt.data")"
+	put "size_perf_${fmt}_snapshots" "$(json_num snapshots "$W/perf.$fmt.sum")"
+	put "size_perf_${fmt}_events" "$(grep -c 'damon_aggregated' "$W/perf.$fmt.txt")"
+	put "size_perf_${fmt}_script_bytes" "$(stat -c %s "$W/perf.$fmt.txt")"
+	put "size_perf_${fmt}_as_v3_bytes" "$(stat -c %s "$W/perf.$fmt.v3")"
+	say "size: $fmt $(stat -c %s "$W/rec.$fmt") bytes," \
+		"$(json_num snapshots "$W/rec.$fmt.sum") snapshots;" \
+		"perf.data $(stat -c %s "$W/perf.$fmt.data") bytes," \
+		"$(json_num snapshots "$W/perf.$fmt.sum") snapshots"
+	rm -f "$W/perf.$fmt.txt"
+}
+
+size_round v3
+size_round v2
+# The v3 record converted to v2: the same snapshots, byte for byte the
+# v2 encoding of what v3 holds.
+damonctl convert "$W/rec.v3" --format v2 -o "$W/rec.v3.as-v2" ||
+	fail "convert v3 -> v2 failed"
+put size_v3_as_v2_bytes "$(stat -c %s "$W/rec.v3.as-v2")"
+cp "$W/rec.v3" "$W/rec.v2" "$OUT/"
+
+# --- recording overhead -------------------------------------------------
+# A kdamond of our own on the workload; damonctl record --attach records it
+# without touching it.  Windows with the recording off and on alternate,
+# and which comes first alternates too, against drift.
+
+# kdamond_on SAMPLE_US AGGR_US UPDATE_US MIN MAX: our kdamond, on.
+kdamond_on() {
+	local c=$ADMIN/kdamonds/0/contexts/0
+	damon_off
+	echo 1 >"$ADMIN/kdamonds/nr_kdamonds"
+	echo 1 >"$ADMIN/kdamonds/0/contexts/nr_contexts"
+	echo vaddr >"$c/operations"
+	echo "$1" >"$c/monitoring_attrs/intervals/sample_us"
+	echo "$2" >"$c/monitoring_attrs/intervals/aggr_us"
+	echo "$3" >"$c/monitoring_attrs/intervals/update_us"
+	echo "$5" >"$c/monitoring_attrs/nr_regions/max"
+	echo "$4" >"$c/monitoring_attrs/nr_regions/min"
+	echo 1 >"$c/targets/nr_targets"
+	echo $ZZ >"$c/targets/0/pid_target"
+	echo on >"$ADMIN/kdamonds/0/state"
+	KPID=$(cat "$ADMIN/kdamonds/0/pid")
+	[ "$KPID" -gt 0 ] 2>/dev/null || fail "no kdamond pid"
+	sleep 2		# let the regions settle
+}
+
+# window SET off|on N [RECORD OPTION...]: one measurement window.
+window() {
+	local set=$1 kind=$2 n=$3 t0 t1 c0 c1 n0 n1 k=${1}_${2}_${3}
+	shift 3
+	t0=$(now_us); c0=$(cpu_ticks $KPID); n0=$(cpu_ns $KPID)
+	if [ "$kind" = off ]; then
+		sleep "$WINDOW"
+	else
+		damonctl record -q --attach --duration "$WINDOW" \
+			-o "$W/on.data" "$@" || fail "damonctl record --attach failed"
+	fi
+	t1=$(now_us); c1=$(cpu_ticks $KPID); n1=$(cpu_ns $KPID)
+	[ "$(cat "$ADMIN/kdamonds/0/pid")" = "$KPID" ] ||
+		fail "the kdamond changed during a window"
+	put "${k}_wall_us" $((t1 - t0))
+	put "${k}_ticks" $((c1 - c0))
+	put "${k}_ns" $((n1 - n0))
+	if [ "$kind" = on ]; then
+		damonctl status --json >"$W/st.json"
+		put "${k}_snapshots" "$(json_num snapshots "$W/st.json")"
+		put "${k}_regions" "$(json_num regions "$W/st.json")"
+		put "${k}_lost" $(( $(json_num lost_full "$W/st.json") + \
+			$(json_num lost_nomem "$W/st.json") + \
+			$(json_num lost_error "$W/st.json") ))
+		put "${k}_buf" "$(json_num buf_len "$W/st.json")"
+		damonctl show --summary "$W/on.data" >/dev/null ||
+			fail "the --attach record does not decode"
+	fi
+	say "overhead $set: $kind $n: $((c1 - c0)) ticks, $(((n1 - n0) / 1000))" \
+		"us on CPU in $(((t1 - t0) / 1000)) ms"
+}
+
+# windows SET [RECORD OPTION...]: ROUNDS pairs of windows.
+windows() {
+	local set=$1 i
+	shift
+	for i in $(seq "$ROUNDS"); do
+		if [ $((i % 2)) = 1 ]; then
+			window "$set" off "$i"; window "$set" on "$i" "$@"
+		else
+			window "$set" on "$i" "$@"; window "$set" off "$i"
+		fi
+	done
+}
+put rounds "$ROUNDS"
+
+# 1. DAMON's (and damo's) default attributes, the buffer at 4 KiB.
+kdamond_on 5000 100000 1000000 10 1000
+put dflt_attrs "sample 5ms, aggr 100ms, update 1s, regions 10..1000"
+windows dflt --buf 4096
+
+# 2. Heavy on the probe: one sample per aggregation and 1000 regions, so
+# that the probe's share of the kdamond's work stands out of the noise
+# (its cost per region).
+kdamond_on 10000 10000 1000000 1000 1000
+put heavy_attrs "sample 10ms, aggr 10ms, update 1s, regions 1000..1000"
+windows heavy --buf 1M
+
+damon_off
+kill $ZZ
+wait $ZZ 2>/dev/null
+trap - EXIT
+unload_damon_rec || fail "cannot unload damon_rec"
+check_dmesg_clean || fail "kernel log trouble"
+put done 1
+say "done"
