@@ -16,9 +16,10 @@
 #     may be left behind.
 #
 # Nothing is ever loaded into the running kernel: DKMS only builds.  DKMS's
-# automatic build at package configuration (for every kernel in /lib/modules)
-# is switched off for the duration of the install by /etc/dkms/no-autoinstall,
-# unless that file already exists; the test drives "dkms build" itself.
+# automatic build at package configuration (for every kernel in /lib/modules,
+# about half a minute each) is switched off for the duration of the install
+# by /etc/dkms/no-autoinstall, unless that file already exists; the test
+# drives "dkms add" and "dkms build" itself.
 #
 # Environment: BUILD (default build), KEEP_TMP=1 keeps the scratch directory.
 
@@ -67,10 +68,11 @@ show_log() {
 # step DESCRIPTION COMMAND...: one TAP line for one command, its output in
 # the log (shown on failure).
 step() {
-	local desc=$1
+	local desc=$1 t0=$SECONDS
 	shift
 	if "$@" >"$log" 2>&1; then
 		ok "$desc"
+		[ $((SECONDS - t0)) -lt 5 ] || echo "# $((SECONDS - t0)) s"
 		return 0
 	fi
 	not_ok "$desc"
@@ -390,8 +392,12 @@ EOF
 		__load_completion damonctl &&
 		complete -p damonctl'
 
-	step "dkms knows $dkms_name/$version" bash -c "
-		dkms status -m $dkms_name -v $version | tee /dev/stderr | grep -q '$dkms_name/$version'"
+	# What the package's postinst does first (before building, which
+	# no-autoinstall held back).
+	step "dkms add -m $dkms_name -v $version (the packaged tree registers)" bash -c "
+		dkms add -m $dkms_name -v $version &&
+		dkms status -m $dkms_name -v $version | tee /dev/stderr |
+			grep -q '^$dkms_name/$version: added'"
 
 	hdr=$(ls -d /usr/src/linux-headers-6.12.*-cloud-amd64 2>/dev/null | sort -V | tail -n1)
 	krel=${hdr#/usr/src/linux-headers-}
