@@ -24,8 +24,7 @@ UDEV_RULES := packaging/udev/60-damon-rec.rules
 DEB_OUT := $(BUILD)/deb
 
 # What "make deb" and the packaging suite need ("make deps" installs them).
-DEB_PACKAGES += debhelper dh-dkms dkms dpkg-dev devscripts fakeroot lintian \
-	pkgconf libcap-dev
+DEB_PACKAGES += debhelper dh-dkms dkms dpkg-dev devscripts fakeroot lintian
 
 .PHONY: deb deb-lint deb-symbols install-udev uninstall-udev install-dkms uninstall-dkms
 
