@@ -89,7 +89,7 @@ dpkg_locked() {
 	local i
 	for i in $(seq 24); do
 		dpkg "$@" && return 0
-		grep -q 'lock' "$log" 2>/dev/null || return 1
+		grep -q 'locked by another process' "$log" 2>/dev/null || return 1
 		echo "# dpkg is locked, waiting" >&2
 		sleep 5
 	done
@@ -335,6 +335,17 @@ install_test() {
 	if ! purge_packages >"$log" 2>&1; then
 		not_ok "purge leftovers of an earlier run"
 		show_log
+		return
+	fi
+
+	# A tree added by hand ("make install-dkms" and "dkms add") would stand
+	# in the packages' way; it is not this test's to remove.
+	if command -v dkms >/dev/null && [ -n "$(dkms status -m "$dkms_name" 2>/dev/null)" ]; then
+		not_ok "install test: DKMS already holds $dkms_name (not from the packages): remove it with 'dkms remove $dkms_name/$version --all'"
+		return
+	fi
+	if [ -e "/usr/src/$dkms_name-$version" ]; then
+		not_ok "install test: /usr/src/$dkms_name-$version exists (not from the packages): remove it ('make uninstall-dkms')"
 		return
 	fi
 
