@@ -65,6 +65,11 @@ hash=$( (printf '%s\n' "$version"
 		sha256sum <"$f"
 	done) | sha256sum | cut -d' ' -f1)
 
+# One build at a time into the same directory.
+mkdir -p "$(dirname "$out")"
+exec 8>"$out.lock"
+flock 8
+
 changes=$out/damonrec_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
 stamp=$out/.source-hash
 if [ "${FORCE:-0}" != 1 ] && [ -f "$changes" ] && [ -f "$stamp" ] &&

@@ -331,6 +331,14 @@ install_test() {
 		return
 	fi
 
+	# The packages are installed on this machine: one run at a time, even
+	# from different checkouts.
+	exec 9>/run/lock/damonrec-packaging-test.lock
+	if ! flock -w 900 9; then
+		not_ok "install test: another run of this test held the lock for 15 minutes"
+		return
+	fi
+
 	# Leftovers of an interrupted run would hide what this one installs.
 	if ! purge_packages >"$log" 2>&1; then
 		not_ok "purge leftovers of an earlier run"
