@@ -85,7 +85,7 @@ pkg_installed() {
 }
 
 # dpkg, waiting up to two minutes for another package manager to finish.
-dpkg_locked() {
+dpkg_wait() {
 	local i
 	for i in $(seq 24); do
 		dpkg "$@" && return 0
@@ -361,7 +361,7 @@ install_test() {
 		: >/etc/dkms/no-autoinstall && created_noauto=1
 	fi
 	installed=1
-	if ! step "dpkg -i ${packages[*]}" dpkg_locked -i "${debs[@]}"; then
+	if ! step "dpkg -i ${packages[*]}" dpkg_wait -i "${debs[@]}"; then
 		return
 	fi
 	[ -n "$created_noauto" ] && rm -f /etc/dkms/no-autoinstall && created_noauto=
@@ -404,7 +404,12 @@ EOF
 		'$tmp/use' '$version'"
 
 	step "man pages installed: damonctl(8), libdamonrec(3), damon_rec(4)" bash -c '
-		man -w 8 damonctl && man -w 3 libdamonrec && man -w 4 damon_rec'
+		if command -v man >/dev/null; then
+			man -w 8 damonctl && man -w 3 libdamonrec && man -w 4 damon_rec
+		else
+			ls /usr/share/man/man8/damonctl.8.gz /usr/share/man/man3/libdamonrec.3.gz \
+				/usr/share/man/man4/damon_rec.4.gz
+		fi'
 
 	step "bash completion for damonctl loads on demand" bash -c '
 		. /usr/share/bash-completion/bash_completion &&
@@ -446,7 +451,7 @@ EOF
 		dpkg-deb -c "$f" | awk '$1 !~ /^d/ {print $6}' | sed 's,^\./,/,'
 	done >"$tmp/shipped"
 
-	if step "dpkg --purge ${packages[*]}" dpkg_locked --purge "${packages[@]}"; then
+	if step "dpkg --purge ${packages[*]}" dpkg_wait --purge "${packages[@]}"; then
 		installed=
 	fi
 	step "nothing is left: no package, no file, no DKMS tree" bash -c '
