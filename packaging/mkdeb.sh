@@ -96,7 +96,9 @@ unset BUILD CC CFLAGS CPPFLAGS LDFLAGS PREFIX EXEC_PREFIX BINDIR SBINDIR \
 (cd "$src" && dpkg-buildpackage -us -uc ${DPKG_BUILDPACKAGE_ARGS:-})
 
 [ -f "$changes" ] || changes=$(ls "$out"/damonrec_"$version"_*.changes 2>/dev/null | head -n1)
-[ -n "$changes" ] && [ -f "$changes" ] || die "dpkg-buildpackage made no .changes file"
+if [ -z "$changes" ] || [ ! -f "$changes" ]; then
+	die "dpkg-buildpackage made no .changes file"
+fi
 echo "$hash" >"$stamp"
 echo "mkdeb: packages in $out:"
 ls -1 "$out"/*.deb

@@ -61,7 +61,7 @@ not_ok() {
 
 # Show the end of the last command's log as TAP comments.
 show_log() {
-	[ -s "$log" ] && tail -n "${1:-30}" "$log" | sed 's/^/# /'
+	[ -s "$log" ] && tail -n 30 "$log" | sed 's/^/# /'
 	return 0
 }
 
@@ -86,11 +86,11 @@ pkg_installed() {
 
 # dpkg, waiting up to two minutes for another package manager to finish.
 dpkg_wait() {
-	local i
-	for i in $(seq 24); do
+	local try
+	for try in $(seq 24); do
 		dpkg "$@" && return 0
 		grep -q 'locked by another process' "$log" 2>/dev/null || return 1
-		echo "# dpkg is locked, waiting" >&2
+		echo "# dpkg is locked, waiting ($try)" >&2
 		sleep 5
 	done
 	return 1
@@ -156,7 +156,7 @@ check_install() {
 		bad=1
 	fi
 	case $(readlink "$root/$libdir/libdamonrec.so") in
-	libdamonrec.so.$soversion | libdamonrec.so.$version) ;;
+	"libdamonrec.so.$soversion" | "libdamonrec.so.$version") ;;
 	*)
 		echo "/$libdir/libdamonrec.so is not a link to the library"
 		bad=1
@@ -208,18 +208,18 @@ check_install() {
 
 inst=$tmp/inst
 if step "make install DESTDIR=... PREFIX=/usr" \
-	$MAKE -s install DESTDIR="$inst" PREFIX=/usr; then
+	"$MAKE" -s install DESTDIR="$inst" PREFIX=/usr; then
 	step "make install: file list, links, SONAME, pkg-config, headers, udev rule" \
 		check_install "$inst" /usr /usr/lib /usr/share/man
 	files_under "$inst" | sed 's/^/# installed: \//'
 	if step "make uninstall DESTDIR=... PREFIX=/usr" \
-		$MAKE -s uninstall DESTDIR="$inst" PREFIX=/usr; then
+		"$MAKE" -s uninstall DESTDIR="$inst" PREFIX=/usr; then
 		left=$(files_under "$inst")
 		if [ -z "$left" ]; then
 			ok "make uninstall leaves no files"
 		else
 			not_ok "make uninstall leaves no files"
-			printf '# left: /%s\n' $left
+			sed 's|^|# left: /|' <<<"$left"
 		fi
 	else
 		not_ok "make uninstall leaves no files (uninstall failed)"
@@ -234,18 +234,18 @@ fi
 # line: everything follows.
 inst2=$tmp/inst2
 if step "make install DESTDIR=... PREFIX=/opt/damonrec LIBDIR=/opt/damonrec/lib64 MANDIR=/opt/damonrec/man" \
-	$MAKE -s install DESTDIR="$inst2" PREFIX=/opt/damonrec \
+	"$MAKE" -s install DESTDIR="$inst2" PREFIX=/opt/damonrec \
 	LIBDIR=/opt/damonrec/lib64 MANDIR=/opt/damonrec/man; then
 	step "make install relocates to PREFIX, LIBDIR and MANDIR" \
 		check_install "$inst2" /opt/damonrec /opt/damonrec/lib64 /opt/damonrec/man
-	$MAKE -s uninstall DESTDIR="$inst2" PREFIX=/opt/damonrec \
+	"$MAKE" -s uninstall DESTDIR="$inst2" PREFIX=/opt/damonrec \
 		LIBDIR=/opt/damonrec/lib64 MANDIR=/opt/damonrec/man >"$log" 2>&1
 	left=$(files_under "$inst2")
 	if [ -z "$left" ]; then
 		ok "make uninstall with the same variables leaves no files"
 	else
 		not_ok "make uninstall with the same variables leaves no files"
-		printf '# left: /%s\n' $left
+		sed 's|^|# left: /|' <<<"$left"
 	fi
 else
 	not_ok "make install relocates (install failed)"
@@ -257,7 +257,7 @@ fi
 # ----------------------------------------------------------------------
 
 step "debian/libdamonrec0.symbols lists exactly the library's exported symbols" \
-	$MAKE -s deb-symbols-check
+	"$MAKE" -s deb-symbols-check
 
 arch=$(dpkg --print-architecture)
 debs=()
@@ -272,7 +272,7 @@ built=0
 # The library's unit tests run in suite 10 already: not again in the package
 # build.
 if step "make deb (Debian packages into \$(BUILD)/deb)" \
-	env DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" $MAKE -s deb BUILD="$BUILD"; then
+	env DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" "$MAKE" -s deb BUILD="$BUILD"; then
 	built=1
 	for d in "${debs[@]}"; do
 		[ -f "$d" ] || { not_ok "make deb made $(basename "$d")"; built=0; }
@@ -423,7 +423,7 @@ EOF
 		dkms status -m $dkms_name -v $version | tee /dev/stderr |
 			grep -q '^$dkms_name/$version: added'"
 
-	hdr=$(ls -d /usr/src/linux-headers-6.12.*-cloud-amd64 2>/dev/null | sort -V | tail -n1)
+	hdr=$(printf '%s\n' /usr/src/linux-headers-6.12.*-cloud-amd64 | grep -v '\*' | sort -V | tail -n1)
 	krel=${hdr#/usr/src/linux-headers-}
 	if [ -z "$hdr" ]; then
 		not_ok "dkms build: no /usr/src/linux-headers-6.12.*-cloud-amd64 (run make deps)"
