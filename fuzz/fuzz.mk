@@ -33,14 +33,15 @@ FUZZ_LIB_OBJS = $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(FUZZ_LIB_SRCS))
 
 $(BUILD)/fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(LIB_CPPFLAGS) $(FUZZ_CFLAGS) \
+	$(FUZZ_CC) $(LIB_CPPFLAGS) -DDAMONREC_FUZZ $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer-no-link,address,undefined \
 		-fno-sanitize-recover=all -MMD -MP -c -o $@ $<
 
 -include $(wildcard $(BUILD)/fuzz/lib/*.d)
 
-# One target per record decoder, and one for format detection.
-FUZZ_READERS := v0 v1 v2 v3 json csv perf-script auto
+# One target per record decoder, one for format detection, and v3 once more
+# with its CRC checks off so that mutations reach the frame decoders.
+FUZZ_READERS := v0 v1 v2 v3 v3-nocrc json csv perf-script auto
 FUZZ_TARGETS := $(FUZZ_READERS)
 $(foreach t,$(FUZZ_READERS),$(eval \
 	FUZZ_SRCS_$(t) = fuzz/fuzz_$(subst -,_,$(t)).c $$(FUZZ_LIB_OBJS)))

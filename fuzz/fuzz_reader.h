@@ -138,6 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	if (fd_in < 0) {
+#ifdef FUZZ_SETUP
+		FUZZ_SETUP();
+#endif
 		fd_in = memfd();
 		fd_json = memfd();
 		fd_v3 = memfd();

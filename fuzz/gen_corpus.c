@@ -37,6 +37,8 @@ static void put_both(const char *target, const char *name, const void *p,
 	char an[128];
 
 	put(target, name, p, n);
+	if (!strcmp(target, "v3"))
+		put("v3-nocrc", name, p, n);
 	snprintf(an, sizeof(an), "%s-%s", target, name);
 	put("auto", an, p, n);
 }
@@ -113,6 +115,8 @@ static void write_fmt(enum damonrec_format fmt, const char *target,
 
 		snprintf(tn, sizeof(tn), "%s-cut", name);
 		put(target, tn, buf, (size_t)len * 2 / 3);
+		if (fmt == DAMONREC_FORMAT_V3)
+			put("v3-nocrc", tn, buf, (size_t)len * 2 / 3);
 	}
 }
 

@@ -29,6 +29,10 @@ struct v3_state {
 	uint64_t nr_lost;
 };
 
+#ifdef DAMONREC_FUZZ
+bool dr_fuzz_skip_crc;
+#endif
+
 void dr_v3_free(struct damonrec_reader *r)
 {
 	struct v3_state *st = r->v3;
@@ -75,7 +79,7 @@ int dr_v3_open(struct damonrec_reader *r)
 			       "v3 header at offset 0: file ends inside it (needs %zu more bytes)",
 			       V3_HEADER_SIZE - (size_t)n);
 	crc = dr_crc32(0, p, 60);
-	if (crc != dr_le32(p + 60))
+	if (!DR_CRC_OK(dr_le32(p + 60), crc))
 		return dr_fail(r, EBADMSG, 0,
 			       "v3 header at offset 0: crc mismatch (stored 0x%08x, computed 0x%08x)",
 			       dr_le32(p + 60), crc);
@@ -479,7 +483,7 @@ int dr_v3_next(struct damonrec_reader *r, const struct damonrec_snapshot **s)
 			return v3_truncated(r, off, total - (size_t)n, false);
 		p = r->buf + r->pos;
 		crc = dr_crc32(0, p, hl + (size_t)len);
-		if (crc != dr_le32(p + hl + len))
+		if (!DR_CRC_OK(dr_le32(p + hl + len), crc))
 			return dr_fail(r, EBADMSG, off,
 				       "v3 frame at offset %llu: crc mismatch (stored 0x%08x, computed 0x%08x)",
 				       (unsigned long long)off,
