@@ -228,6 +228,26 @@ elapsed() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
 }
 
+# time_tests FILE: pass TAP through, writing to FILE each test's seconds
+# (from the previous result line, or from the plan) and its line.
+time_tests() {
+	local line t prev=${EPOCHREALTIME/./}
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		t=${EPOCHREALTIME/./}
+		case $line in
+		"ok "*|"not ok "*)
+			printf '%d.%d %s\n' $(((t - prev) / 1000000)) \
+				$(((t - prev) / 100000 % 10)) "$line" >>"$1"
+			prev=$t
+			;;
+		1..*)
+			prev=$t
+			;;
+		esac
+	done
+}
+
 # boot_once N: one boot; sets began (job started), timed_out, qemu_rc,
 # boot_s and run_s.
 boot_once() {
@@ -235,6 +255,7 @@ boot_once() {
 	: >"$run/stream.txt"
 	: >"$run/out.tar"
 	: >"$run/console.log"
+	: >"$run/times.txt"
 	began=0 timed_out=0 boot_s=- run_s=-
 	t0=$(now)
 	if [ "$mode" = shell ]; then
@@ -246,7 +267,8 @@ boot_once() {
 	fi
 	"${qemu_cmd[@]}" </dev/null >"$run/console.log" 2>&1 &
 	qpid=$!
-	tail -n +1 -F --pid=$qpid "$run/stream.txt" 2>/dev/null &
+	tail -n +1 -F --pid=$qpid "$run/stream.txt" 2>/dev/null |
+		time_tests "$run/times.txt" &
 	tpid=$!
 	deadline=$(( $(date +%s) + VM_TIMEOUT ))
 	boot_deadline=$(( $(date +%s) + VM_BOOT_TIMEOUT ))
@@ -361,6 +383,11 @@ if [ ${#fails[@]} -gt 0 ]; then
 	fi
 	echo "# last console lines ($run/console.log):"
 	tail -n 15 "$run/console.log" | sed 's/^/#   /'
+fi
+
+if [ "$mode" = tests ] && [ -s "$run/times.txt" ]; then
+	echo "# slowest guest tests (seconds, all in $run/times.txt):"
+	sort -rn "$run/times.txt" | head -n 5 | sed 's/^/#   /'
 fi
 
 info="boot ${boot_s}s, run ${run_s}s, kernel $krel"
