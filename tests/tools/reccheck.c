@@ -22,14 +22,17 @@
  *   --format N          the file must be version N (2 or 3)
  *   --aggr-us US        aggregation interval (v3: default from the header)
  *   --sample-us US      sampling interval (v3: default from the header)
- *   --gap LO,HI         median gap within [LO, HI] x aggr_us (0.8,5: DAMON
- *                       cannot be faster, a slow machine can be slower)
- *   --duration SEC      recording time: the snapshot count per kdamond must
- *                       be within [LO, HI] x SEC / aggr (see --count)
- *   --count LO,HI       (0.3,1.1)
+ *   --gap LO,HI         every gap at least LO x aggr_us (DAMON sleeps that
+ *                       long between aggregations), the median at most
+ *                       HI x aggr_us (0.9,10: a slow machine is slower)
+ *   --duration SEC      recording time: per kdamond, at most HI x SEC / aggr
+ *                       + 2 snapshots, spread over at least LO x SEC, with
+ *                       no hole (count - 1 >= span / median gap / 2)
+ *   --count LO,HI       (0.25,1.1)
  *   --targets N         every snapshot holds N targets
  *   --kdamonds N        snapshots come from N kdamonds (v3)
  *   --min-snapshots N   at least N snapshots (default 1)
+ *   --producer N        v3: the header's producer must be N (1: driver)
  *   --end | --no-end    v3: the END frame must be there / must not be
  *   --lost | --no-lost  v3: LOST frames must be there / must not be
  *   --truncated-ok      the file may end inside a snapshot or frame
@@ -73,7 +76,7 @@ static struct {
 	uint64_t aggr_us, sample_us;
 	double gap_lo, gap_hi;
 	double duration, count_lo, count_hi;
-	long targets, kdamonds, min_snapshots;
+	long targets, kdamonds, min_snapshots, producer;
 	int end, lost;		/* -1: no check, 0: must not, 1: must */
 	int truncated_ok;
 	int hot;
@@ -82,9 +85,9 @@ static struct {
 	int quiet;
 	int dump;
 } opt = {
-	.gap_lo = 0.8, .gap_hi = 5.0,
-	.count_lo = 0.3, .count_hi = 1.1,
-	.targets = -1, .kdamonds = -1, .min_snapshots = 1,
+	.gap_lo = 0.9, .gap_hi = 10.0,
+	.count_lo = 0.25, .count_hi = 1.1,
+	.targets = -1, .kdamonds = -1, .min_snapshots = 1, .producer = -1,
 	.end = -1, .lost = -1, .hot_target = -1,
 };
 
@@ -429,8 +432,8 @@ static void parse_v3(void)
 		     h[22], h[23], h[24], h[25]);
 	if (le32(h + 60) != crc32(h, 60))
 		fail("v3 header CRC mismatch");
-	if (le32(h + 48) != 1)
-		fail("v3 producer %u, not the driver (1)", le32(h + 48));
+	if (opt.producer >= 0 && le32(h + 48) != opt.producer)
+		fail("v3 producer %u, expected %ld", le32(h + 48), opt.producer);
 	rec.sample_us = le32(h + 28);
 	rec.aggr_us = le32(h + 32);
 	rec.update_us = le32(h + 36);
@@ -574,8 +577,9 @@ static void check_times(void)
 	double *gaps = xrealloc(NULL, rec.nr * sizeof(double));
 
 	for (kd = 0; kd < nkd; kd++) {
-		int64_t prev = 0;
+		int64_t prev = 0, first = 0, last = 0;
 		size_t i, n = 0, count = 0;
+		double med = 0;
 
 		for (i = 0; i < rec.nr; i++) {
 			const struct snap *s = &rec.s[i];
@@ -587,16 +591,22 @@ static void check_times(void)
 			if (count && s->time_ns <= prev)
 				fail("snapshot %zu of kdamond %u: time does not increase",
 				     i, kd);
-			if (count)
-				gaps[n++] = (double)(s->time_ns - prev) / 1000.0;
-			prev = s->time_ns;
+			if (count) {
+				gaps[n] = (double)(s->time_ns - prev) / 1000.0;
+				if (rec.aggr_us &&
+				    gaps[n] < opt.gap_lo * rec.aggr_us)
+					fail("snapshot %zu of kdamond %u: %.0f us after the previous one, the aggregation interval is %llu us",
+					     i, kd, gaps[n],
+					     (unsigned long long)rec.aggr_us);
+				n++;
+			} else
+				first = s->time_ns;
+			prev = last = s->time_ns;
 			count++;
 		}
 		if (rec.aggr_us && n >= 3) {
-			double med = median_d(gaps, n);
-
-			if (med < opt.gap_lo * rec.aggr_us ||
-			    med > opt.gap_hi * rec.aggr_us)
+			med = median_d(gaps, n);
+			if (med > opt.gap_hi * rec.aggr_us)
 				fail("kdamond %u: median gap %.0f us, aggregation interval %llu us",
 				     kd, med, (unsigned long long)rec.aggr_us);
 			if (!opt.quiet)
@@ -604,13 +614,23 @@ static void check_times(void)
 				       kd, count, med);
 		}
 		if (opt.duration > 0 && rec.aggr_us) {
-			double exp = opt.duration * 1e6 / rec.aggr_us;
+			double most = opt.count_hi * opt.duration * 1e6 /
+				      rec.aggr_us + 2;
+			double span = (last - first) / 1e9;
 
-			if (count < opt.count_lo * exp ||
-			    count > opt.count_hi * exp + 2)
-				fail("kdamond %u: %zu snapshots in %.1f s at %llu us each (expected about %.0f)",
+			/* DAMON cannot aggregate more often than that. */
+			if (count > most)
+				fail("kdamond %u: %zu snapshots in %.1f s at %llu us each (at most %.0f)",
 				     kd, count, opt.duration,
-				     (unsigned long long)rec.aggr_us, exp);
+				     (unsigned long long)rec.aggr_us, most);
+			/* The snapshots cover the recording... */
+			if (span < opt.count_lo * opt.duration)
+				fail("kdamond %u: snapshots span %.2f s of a %.2f s recording",
+				     kd, span, opt.duration);
+			/* ...without holes (a slow machine widens every gap). */
+			if (med > 0 && count - 1 < 0.5 * span * 1e6 / med)
+				fail("kdamond %u: %zu snapshots over %.2f s at a median gap of %.0f us: some are missing",
+				     kd, count, span, med);
 		}
 	}
 	free(gaps);
@@ -724,6 +744,7 @@ int main(int argc, char **argv)
 		{ "duration", 1, NULL, 'd' }, { "count", 1, NULL, 'c' },
 		{ "targets", 1, NULL, 't' }, { "kdamonds", 1, NULL, 'k' },
 		{ "min-snapshots", 1, NULL, 'm' }, { "end", 0, NULL, 'E' },
+		{ "producer", 1, NULL, 'P' },
 		{ "no-end", 0, NULL, 'e' }, { "lost", 0, NULL, 'L' },
 		{ "no-lost", 0, NULL, 'l' }, { "truncated-ok", 0, NULL, 'T' },
 		{ "hot", 1, NULL, 'h' }, { "hot-target", 1, NULL, 'H' },
@@ -745,6 +766,7 @@ int main(int argc, char **argv)
 		case 't': opt.targets = atol(optarg); break;
 		case 'k': opt.kdamonds = atol(optarg); break;
 		case 'm': opt.min_snapshots = atol(optarg); break;
+		case 'P': opt.producer = atol(optarg); break;
 		case 'E': opt.end = 1; break;
 		case 'e': opt.end = 0; break;
 		case 'L': opt.lost = 1; break;

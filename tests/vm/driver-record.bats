@@ -71,8 +71,9 @@ status_of() {
 	cp v3.data "$OUT/vaddr-v3.data"
 	[ "$(stat -c %s v3.data)" = "$(status_of st.txt bytes_written)" ]
 	[ "$(status_of st.txt lost_full)" = 0 ]
-	run reccheck --format 3 --end --no-lost --targets 1 --kdamonds 1 \
-		--duration "$(duration_of st.txt)" --hot "$ZZ_RANGE" v3.data
+	run reccheck --format 3 --producer 1 --end --no-lost --targets 1 \
+		--kdamonds 1 --duration "$(duration_of st.txt)" \
+		--hot "$ZZ_RANGE" v3.data
 	echo "$output"
 	assert_success
 	# Every snapshot recorded is in the file, with all its regions.
@@ -152,7 +153,7 @@ status_of() {
 	[ "$(stat -c %s "$WORK/fd.data")" = \
 	  "$(status_of "$WORK/st.txt" bytes_written)" ]
 	run reccheck --format 2 --aggr-us $AGGR --sample-us $SAMPLE \
-		--targets 1 --min-snapshots 10 "$WORK/fd.data"
+		--targets 1 --min-snapshots 3 "$WORK/fd.data"
 	echo "$output"
 	assert_success
 	# With at least 100 regions, every v2 snapshot exceeds 1 KiB.
@@ -189,4 +190,30 @@ status_of() {
 	echo "$output"
 	assert_success
 	check_dmesg_clean
+}
+
+@test "record: libdamonrec reads what the driver writes (damonctl convert)" {
+	zigzag_bg z
+	run ioctl_record -f 3 -o "$WORK/d.v3" -t "$ZZ_PID" -d 3
+	assert_success
+	run reccheck --format 3 --end "$WORK/d.v3"
+	assert_success
+	want=$(echo "$output" | grep -o 'snapshots=[0-9]* regions=[0-9]*')
+	# The library's v3 decoder, through its v2 encoder, and back.
+	run damonctl convert --format v2 "$WORK/d.v3" -o "$WORK/d.v2"
+	assert_success
+	run reccheck --format 2 "$WORK/d.v2"
+	assert_success
+	assert_output --partial "$want "
+	run ioctl_record -f 2 -o "$WORK/e.v2" -t "$ZZ_PID" -d 2
+	assert_success
+	run reccheck --format 2 "$WORK/e.v2"
+	assert_success
+	want=$(echo "$output" | grep -o 'snapshots=[0-9]* regions=[0-9]*')
+	run damonctl convert --format v3 "$WORK/e.v2" -o "$WORK/e.v3"
+	assert_success
+	run reccheck --format 3 --producer 2 --end "$WORK/e.v3"
+	echo "$output"
+	assert_success
+	assert_output --partial "$want "
 }
