@@ -11,6 +11,10 @@
 
 #ifdef __KERNEL__
 
+#ifndef pr_fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#endif
+
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
