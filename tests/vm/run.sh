@@ -20,8 +20,9 @@
 # The verdict (tests and demo): the guest's end marker is on the console,
 # the job exited 0, every planned test reported ok, and neither the console
 # nor the guest's dmesg holds Oops, BUG, WARNING, panic or Call Trace; all
-# within $VM_TIMEOUT seconds.  A boot that fails before the job begins is
-# retried once, and said so.  The last lines are
+# within $VM_TIMEOUT seconds, and never $VM_STALL_TIMEOUT seconds without
+# output from the job.  A boot that fails before the job begins is retried
+# once, and said so.  The last lines are
 #   vm: PASS ...   or   vm: FAIL: <reasons>
 #   VM_OUT=<directory holding the files the guest wrote under $VM_OUT>
 # and the exit status is 0 on PASS, 1 on FAIL, 2 on a usage or setup error.
@@ -32,7 +33,8 @@
 #   VM_RUNAS         the static runas helper to put in /usr/bin
 #   VM_BUILD         where runs are kept (default build/vm)
 #   VM_KREL          kernel release to boot (default: resolved, scripts/kver.sh)
-#   VM_TIMEOUT       seconds for a whole run (default 900)
+#   VM_TIMEOUT       seconds for a whole run (default 1800)
+#   VM_STALL_TIMEOUT seconds the job may go without output (default 300)
 #   VM_BOOT_TIMEOUT  seconds until the job must have begun (default 120)
 #   VM_TRIES         boots tried when the boot fails early (default 2)
 #   VM_MEM, VM_SMP   guest memory in MiB (default 1024) and CPUs (default 2)
@@ -69,7 +71,8 @@ err() {
 }
 
 QEMU=${QEMU:-qemu-system-x86_64}
-VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
+VM_STALL_TIMEOUT=${VM_STALL_TIMEOUT:-300}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
 VM_TRIES=${VM_TRIES:-2}
 VM_MEM=${VM_MEM:-1024}
@@ -220,12 +223,13 @@ qemu_cmd=("$QEMU" -accel tcg -cpu qemu64,-cx16 -m "$VM_MEM" -smp "$VM_SMP"
 	-chardev "file,id=out,path=$run/out.tar"
 	-device virtserialport,chardev=out,name=out)
 
+# now: microseconds since the epoch; elapsed A B: seconds from A to B.
 now() {
-	date +%s.%N
+	echo "${EPOCHREALTIME/./}"
 }
 
 elapsed() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+	printf '%d.%d' $((($2 - $1) / 1000000)) $((($2 - $1) / 100000 % 10))
 }
 
 # time_tests FILE: pass TAP through, writing to FILE each test's seconds
@@ -248,19 +252,20 @@ time_tests() {
 	done
 }
 
-# boot_once N: one boot; sets began (job started), timed_out, qemu_rc,
+# boot_once: one boot; sets began (the job started), timed_out (and why),
 # boot_s and run_s.
 boot_once() {
-	local t0 t1 deadline boot_deadline qpid tpid
+	local t0 qpid tpid size last_size=0 last_change
+	local boot_deadline=$((EPOCHSECONDS + VM_BOOT_TIMEOUT))
+	local deadline=$((EPOCHSECONDS + VM_TIMEOUT))
 	: >"$run/stream.txt"
 	: >"$run/out.tar"
 	: >"$run/console.log"
 	: >"$run/times.txt"
-	began=0 timed_out=0 boot_s=- run_s=-
+	began=0 timed_out=0 why= boot_s=- run_s=-
 	t0=$(now)
 	if [ "$mode" = shell ]; then
 		"${qemu_cmd[@]}"
-		qemu_rc=$?
 		began=1
 		run_s=$(elapsed "$t0" "$(now)")
 		return
@@ -270,31 +275,40 @@ boot_once() {
 	tail -n +1 -F --pid=$qpid "$run/stream.txt" 2>/dev/null |
 		time_tests "$run/times.txt" &
 	tpid=$!
-	deadline=$(( $(date +%s) + VM_TIMEOUT ))
-	boot_deadline=$(( $(date +%s) + VM_BOOT_TIMEOUT ))
 	while kill -0 $qpid 2>/dev/null; do
-		if [ $began = 0 ] && grep -q 'DAMONREC-VM: BEGIN' "$run/console.log"; then
-			began=1
-			boot_s=$(elapsed "$t0" "$(now)")
+		if [ $began = 0 ]; then
+			if grep -q 'DAMONREC-VM: BEGIN' "$run/console.log"; then
+				began=1
+				boot_s=$(elapsed "$t0" "$(now)")
+				last_change=$EPOCHSECONDS
+			elif [ $EPOCHSECONDS -ge $boot_deadline ]; then
+				timed_out=1
+				why="no job start within ${VM_BOOT_TIMEOUT}s"
+				break
+			fi
+			sleep 0.1
+			continue
 		fi
-		if [ $began = 0 ] && [ "$(date +%s)" -ge $boot_deadline ]; then
+		size=$(stat -c %s "$run/stream.txt")
+		if [ "$size" != "$last_size" ]; then
+			last_size=$size
+			last_change=$EPOCHSECONDS
+		elif [ $((EPOCHSECONDS - last_change)) -ge "$VM_STALL_TIMEOUT" ]; then
 			timed_out=1
+			why="no guest output for ${VM_STALL_TIMEOUT}s"
 			break
 		fi
-		if [ "$(date +%s)" -ge $deadline ]; then
+		if [ $EPOCHSECONDS -ge $deadline ]; then
 			timed_out=1
+			why="not done within ${VM_TIMEOUT}s"
 			break
 		fi
-		sleep 0.1
+		sleep 1
 	done
-	if [ $timed_out = 1 ]; then
-		kill $qpid 2>/dev/null
-	fi
+	[ $timed_out = 0 ] || kill $qpid 2>/dev/null
 	wait $qpid
-	qemu_rc=$?
 	wait $tpid 2>/dev/null
-	t1=$(now)
-	run_s=$(elapsed "$t0" "$t1")
+	run_s=$(elapsed "$t0" "$(now)")
 	if [ $began = 0 ] && grep -q 'DAMONREC-VM: BEGIN' "$run/console.log"; then
 		began=1
 	fi
@@ -304,8 +318,7 @@ try=1
 while :; do
 	boot_once
 	[ $began = 1 ] && break
-	why="no job start marker"
-	[ $timed_out = 1 ] && why="no job start within ${VM_BOOT_TIMEOUT}s"
+	[ -n "$why" ] || why="no job start marker"
 	cp "$run/console.log" "$run/console.boot$try.log"
 	if [ $try -ge "$VM_TRIES" ]; then
 		echo "vm: boot failed before the tests began ($why, attempt" \
@@ -340,8 +353,7 @@ if [ "$mode" = shell ]; then
 fi
 
 [ $began = 1 ] || fails+=("the boot failed before the job began")
-[ $timed_out = 1 ] && [ $began = 1 ] &&
-	fails+=("timed out after ${VM_TIMEOUT}s")
+[ $timed_out = 1 ] && [ $began = 1 ] && fails+=("timed out: $why")
 
 end=$(sed -n 's/.*DAMONREC-VM: END rc=\([0-9]*\).*/\1/p' "$run/console.log" |
 	tail -n 1)
