@@ -9,6 +9,7 @@
 #   make deb-lint         runs lintian on them (errors and warnings fail)
 #   make deb-symbols      updates packaging/debian/libdamonrec0.symbols
 #                         after the library's exported symbols changed
+#   make deb-symbols-check  fails when that file is out of date
 
 DKMS_NAME := damon-rec
 # DKMS looks for module sources in /usr/src whatever PREFIX is, as udev looks
@@ -22,11 +23,13 @@ DKMS_UAPI = $(DRIVER_UAPI)
 UDEV_RULES := packaging/udev/60-damon-rec.rules
 
 DEB_OUT := $(BUILD)/deb
+DEB_SYMBOLS := packaging/debian/libdamonrec0.symbols
 
 # What "make deb" and the packaging suite need ("make deps" installs them).
 DEB_PACKAGES += debhelper dh-dkms dkms dpkg-dev devscripts fakeroot lintian
 
-.PHONY: deb deb-lint deb-symbols install-udev uninstall-udev install-dkms uninstall-dkms
+.PHONY: install-udev uninstall-udev install-dkms uninstall-dkms \
+	deb deb-lint deb-symbols deb-symbols-check
 
 INSTALL_TARGETS += install-udev
 UNINSTALL_TARGETS += uninstall-udev
@@ -56,11 +59,8 @@ deb:
 deb-lint: deb
 	lintian --fail-on error,warning --info $(DEB_OUT)/damonrec_$(VERSION)_*.changes
 
-DEB_SYMBOLS := packaging/debian/libdamonrec0.symbols
-
 deb-symbols: $(LIB_SO)
 	packaging/gensymbols.sh $(LIB_SO) $(VERSION) $(DEB_SYMBOLS)
 
-.PHONY: deb-symbols-check
 deb-symbols-check: $(LIB_SO)
 	packaging/gensymbols.sh --check $(LIB_SO) $(VERSION) $(DEB_SYMBOLS)
