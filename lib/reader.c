@@ -13,7 +13,9 @@
 
 #include "internal.h"
 
-#define DR_READ_BUF	(1u << 20)
+/* The input buffer starts small and grows while a big input streams in. */
+#define DR_READ_BUF	(64u << 10)
+#define DR_READ_BUF_MAX	(1u << 20)
 #define DR_DETECT_LEN	64
 
 ssize_t dr_fill(struct damonrec_reader *r, size_t n)
@@ -28,7 +30,7 @@ ssize_t dr_fill(struct damonrec_reader *r, size_t n)
 		r->len = avail;
 		r->pos = 0;
 	}
-	if (n > r->cap) {
+	if (n > r->cap || (r->cap < DR_READ_BUF_MAX && r->base)) {
 		size_t cap = r->cap * 2 > n ? r->cap * 2 : n;
 		unsigned char *b = realloc(r->buf, cap);
 
