@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # libdamonrec: shared and static library, pkg-config file, sanitizer build
-# for the unit tests.  Every lib/*.c is part of the library.
+# for the unit tests.  Every lib/*.c is part of the library.  Everything is
+# built under $(BUILD), which "make clean" removes, so CLEAN_FILES has
+# nothing to add.
+#
+#   make lib              $(BUILD)/lib/libdamonrec.{so*,a,pc}
+#   make unit-tests       the C unit tests, plain and ASan+UBSan
+#   make install-lib      library, damonrec.h, linux/damon_rec.h, .pc file
 
 LIB_NAME := libdamonrec
 LIB_SONAME := $(LIB_NAME).so.$(LIB_SOVERSION)
