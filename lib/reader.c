@@ -158,8 +158,8 @@ static int detect(struct damonrec_reader *r)
 	if (is_text(p, (size_t)n)) {
 		for (i = 0; i < (size_t)n && strchr(" \t\r\n", p[i]); i++)
 			;
-		if (i < (size_t)n && p[i] == '{')
-			r->fmt = DAMONREC_FORMAT_JSON;
+		if (i < (size_t)n && (p[i] == '{' || p[i] == '['))
+			r->fmt = DAMONREC_FORMAT_JSON;	/* '[': to say it is not ours */
 		else if ((size_t)n >= 8 && !memcmp(p, "time_ns,", 8))
 			r->fmt = DAMONREC_FORMAT_CSV;
 		else

@@ -132,6 +132,13 @@ static void test_detect(void)
 		is_int(damonrec_reader_get_format(x.r), DAMONREC_FORMAT_JSON,
 		       "detect: JSON after whitespace");
 		rd_close(&x);
+		rd_open(&x, "[{\"kdamond_idx\":0}]", 19, DAMONREC_FORMAT_AUTO);
+		ok(damonrec_reader_get_format(x.r) == DAMONREC_FORMAT_JSON &&
+		   damonrec_reader_next(x.r, NULL) == -1 && errno == EBADMSG,
+		   "detect: a JSON array (damo's JSON) is JSON, and refused");
+		has_str(damonrec_reader_get_error_message(x.r), "expected '{' to open the record",
+			"detect: message says what a damonrec JSON record starts with");
+		rd_close(&x);
 		rd_open(&x, "", 0, DAMONREC_FORMAT_AUTO);
 		is_int(damonrec_reader_get_format(x.r), DAMONREC_FORMAT_AUTO,
 		       "detect: empty input has no format");
