@@ -9,6 +9,8 @@
  *   ioctl_errno --unpriv   as an unprivileged user who can open the device
  *                          (the test makes it world-readable first):
  *                          queries work, every control ioctl is EPERM
+ *   ioctl_errno --nodamon  as root on a kernel without DAMON: the device
+ *                          works, START is EOPNOTSUPP
  *
  * Prints one "PASS: ..." or "FAIL: ..." line per check and exits 1 if any
  * check failed.  A test program for the test VM only.
@@ -458,18 +460,54 @@ static void test_unpriv(int dev)
 		   "unprivileged SET_BUF with a bad size");
 }
 
+static void test_nodamon(int dev)
+{
+	struct damon_rec_info in;
+	struct damon_rec_start s;
+	struct damon_rec_status st;
+	__u32 v;
+
+	memset(&in, 0, sizeof(in));
+	EXPECT_OK(dev, DAMON_REC_IOC_GET_INFO, &in, "GET_INFO without DAMON");
+	CHECK(!(in.features & (DAMON_REC_FEAT_DAMON | DAMON_REC_FEAT_AGE)),
+	      "info: no DAMON, no age");
+	CHECK((in.features & (DAMON_REC_FEAT_STREAM | DAMON_REC_FEAT_OUT_FD |
+			      DAMON_REC_FEAT_POLL)) ==
+	      (DAMON_REC_FEAT_STREAM | DAMON_REC_FEAT_OUT_FD |
+	       DAMON_REC_FEAT_POLL), "info: stream, fd and poll features");
+	CHECK(in.tp_proto == 0, "info: tp_proto 0");
+	CHECK(in.formats == (1u << 2 | 1u << 3), "info: formats v2 and v3");
+	v = 4096;
+	EXPECT_OK(dev, DAMON_REC_IOC_SET_BUF, &v, "SET_BUF without DAMON");
+	v = 2;
+	EXPECT_OK(dev, DAMON_REC_IOC_SET_FORMAT, &v,
+		  "SET_FORMAT without DAMON");
+	memset(&s, 0, sizeof(s));
+	EXPECT_ERR(dev, DAMON_REC_IOC_START, &s, EOPNOTSUPP,
+		   "START without DAMON");
+	EXPECT_ERR(dev, DAMON_REC_IOC_STOP, 0, EALREADY,
+		   "STOP without DAMON");
+	st = status(dev);
+	CHECK(st.state == DAMON_REC_STATE_IDLE &&
+	      st.output == DAMON_REC_OUT_NONE, "status: idle, never started");
+	test_stream_idle(dev);
+}
+
 int main(int argc, char **argv)
 {
 	int unpriv = argc == 2 && !strcmp(argv[1], "--unpriv");
+	int nodamon = argc == 2 && !strcmp(argv[1], "--nodamon");
 	int dev;
 
-	if (argc > 2 || (argc == 2 && !unpriv))
-		die("usage: ioctl_errno [--unpriv]");
+	if (argc > 2 || (argc == 2 && !unpriv && !nodamon))
+		die("usage: ioctl_errno [--unpriv | --nodamon]");
 	dev = open(DREC_DEV, unpriv ? O_RDONLY : O_RDWR);
 	if (dev < 0)
 		die("%s: %s", DREC_DEV, strerror(errno));
 	if (unpriv) {
 		test_unpriv(dev);
+	} else if (nodamon) {
+		test_nodamon(dev);
 	} else {
 		test_unknown(dev);
 		test_info(dev);
