@@ -119,3 +119,8 @@ $(DRIVER_TEST_BINS):
 driver-test-progs: $(DRIVER_TEST_BINS)
 
 VM_PAYLOAD += $(foreach p,$(DRIVER_TEST_PROGS),$(BUILD)/static/$(p):bin/$(p))
+
+# What "make -C driver" (kbuild in place, as DKMS does) leaves beside the
+# sources.
+CLEAN_FILES += driver/*.o driver/*.ko driver/*.mod driver/*.mod.c \
+	driver/.*.cmd driver/modules.order driver/Module.symvers
