@@ -145,6 +145,17 @@ static void drec_fail_work_fn(struct work_struct *work)
 /* Start                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * kernel_write() writes only through ->write_iter, and refuses a file that
+ * also has ->write (as /dev/null has): such an output would fail the
+ * recording at its first flush.
+ */
+static bool drec_kernel_writable(const struct file *file)
+{
+	return (file->f_mode & FMODE_CAN_WRITE) && file->f_op->write_iter &&
+	       !file->f_op->write;
+}
+
 static int drec_start(struct drec *d, const struct damon_rec_start *st)
 {
 	u8 hdr[DREC_V3_HDR_LEN];
@@ -179,7 +190,7 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 				O_NOFOLLOW | O_LARGEFILE, 0600);
 		if (IS_ERR(out))
 			return PTR_ERR(out);
-		if (!(out->f_mode & FMODE_CAN_WRITE)) {
+		if (!drec_kernel_writable(out)) {
 			filp_close(out, NULL);
 			return -EINVAL;
 		}
@@ -236,7 +247,8 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 		drec_v2_header(hdr);
 		hlen = DREC_V2_HDR_LEN;
 	} else {
-		drec_v3_header(hdr, st, now);
+		drec_v3_header(hdr, st, now,
+			       DREC_HAS_AGE ? DREC_V3_FLAG_AGE : 0);
 		hlen = DREC_V3_HDR_LEN;
 	}
 	spin_lock(&d->lock);
@@ -543,7 +555,7 @@ static int drec_ioc_set_output_fd(struct drec *d, s32 __user *uarg)
 		}
 		/* Not this device, not O_DIRECT, something that writes. */
 		if (file->f_op == &drec_fops || (file->f_flags & O_DIRECT) ||
-		    !(file->f_mode & FMODE_CAN_WRITE)) {
+		    !drec_kernel_writable(file)) {
 			fput(file);
 			return -EINVAL;
 		}
