@@ -47,6 +47,10 @@ $(foreach t,$(FUZZ_READERS),$(eval \
 	FUZZ_SRCS_$(t) = fuzz/fuzz_$(subst -,_,$(t)).c $$(FUZZ_LIB_OBJS)))
 
 # ---- More targets: add them here (two lines each, see above). ----
+FUZZ_TARGETS += dyndbg-query
+FUZZ_SRCS_dyndbg-query := fuzz/fuzz_dyndbg_query.c driver/ddz_query.c \
+	driver/ddz_text.c
+FUZZ_CFLAGS_dyndbg-query := -Idriver
 
 # ---- End of the targets. ----
 

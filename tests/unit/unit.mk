@@ -18,3 +18,7 @@ $(BUILD)/tests/unit/plain/%: tests/unit/%.c tests/unit/tap.h $(LIB_A)
 $(BUILD)/tests/unit/asan/%: tests/unit/%.c tests/unit/tap.h $(LIB_SAN_A)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $(SAN_FLAGS) -o $@ $< $(LIB_SAN_A) $(LIB_LDLIBS) -lm
+
+# The dyndbg tests build the store's sources in (driver/ddz_*.c).
+$(filter %/test_ddz_codec %/test_ddz_query,$(UNIT_BINS) $(UNIT_SAN_BINS)): \
+	$(wildcard driver/ddz_*.c driver/ddz_*.h)
