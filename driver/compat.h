@@ -12,17 +12,6 @@
 #include <linux/version.h>
 
 /* ======================================================================
- * Core helpers
- * ====================================================================== */
-
-/* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
-
-/* ======================================================================
  * DAMON: the damon_aggregated tracepoint and struct damon_region
  * ====================================================================== */
 

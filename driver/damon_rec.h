@@ -36,6 +36,7 @@
 #include <linux/damon_rec.h>
 
 #include "compat.h"
+#include "damon_rec_enc.h"
 
 /*
  * Debug prints of the recorder.  Every one goes through this macro so that
@@ -59,27 +60,6 @@
 #define DREC_PREALLOC_REGIONS	1024
 #define DREC_PREALLOC_TARGETS	8
 
-/* v3 constants (lib/RECORD-FORMAT.md). */
-#define DREC_V3_HDR_LEN		64
-#define DREC_V3_ADDR_SHIFT	12
-#define DREC_V3_FRAME_SNAPSHOT	0x01
-#define DREC_V3_FRAME_LOST	0x02
-#define DREC_V3_FRAME_KDAMOND	0x03
-#define DREC_V3_FRAME_END	0x04
-#define DREC_V3_FRAME_MAX	(64 * 1024 * 1024)
-#define DREC_V2_HDR_LEN		20
-#define DREC_V2_SNAP_HDR_LEN	20
-
-/* Reasons of a v3 LOST frame. */
-enum drec_lost_reason {
-	DREC_LOST_FULL = 1,
-	DREC_LOST_NOMEM = 2,
-	DREC_LOST_ERROR = 3,
-};
-
-/* Longest varint. */
-#define DREC_VARINT_MAX		10
-
 /**
  * struct drec_buf - one buffer of the pool
  * @list: on drec.free or drec.ready.
@@ -98,52 +78,6 @@ struct drec_buf {
 	u32 nr_snaps;
 	u32 nr_regions;
 	u8 data[];
-};
-
-/**
- * struct drec_region - one region of a snapshot
- * @start: start address.
- * @end: end address (exclusive).
- * @nr_accesses: DAMON's nr_accesses.
- * @age: DAMON's age, 0 where the kernel has none.
- */
-struct drec_region {
-	u64 start;
-	u64 end;
-	u32 nr_accesses;
-	u32 age;
-};
-
-/**
- * struct drec_target - one target of a snapshot
- * @id: index of the target in its DAMON context.
- * @nr_regions: regions announced by the events (their nr_regions).
- * @first: index of its first region in &drec_snap.regions.
- */
-struct drec_target {
-	u32 id;
-	u32 nr_regions;
-	u32 first;
-};
-
-/**
- * struct drec_snap - a snapshot, as assembled or as last committed
- * @regions: regions of every target, target after target.
- * @targets: the targets.
- * @regions_cap: capacity of @regions.
- * @targets_cap: capacity of @targets.
- * @nr_regions: regions stored.
- * @nr_targets: targets stored.
- * @ts: CLOCK_REALTIME when the snapshot's first event arrived.
- */
-struct drec_snap {
-	struct drec_region *regions;
-	struct drec_target *targets;
-	u32 regions_cap;
-	u32 targets_cap;
-	u32 nr_regions;
-	u32 nr_targets;
-	struct timespec64 ts;
 };
 
 /**
@@ -327,19 +261,6 @@ void drec_flush_work_fn(struct work_struct *work);
 ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
 			 bool nonblock);
 bool drec_stream_readable(struct drec *d);
-
-/* damon_rec_enc.c */
-u8 *drec_put_varint(u8 *p, u64 v);
-unsigned int drec_varint_len(u64 v);
-u8 *drec_put_svarint(u8 *p, s64 v);
-u32 drec_crc32(u32 crc, const void *p, size_t len);
-void drec_v2_header(u8 *hdr);
-void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns);
-size_t drec_enc_bound(u32 format, const struct drec_snap *s);
-size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s);
-size_t drec_v3_encode_targets(u8 *p, const struct drec_snap *s,
-			      const struct drec_snap *ref);
-size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len);
 
 /* damon_rec_snap.c */
 int drec_kds_alloc(struct drec *d);

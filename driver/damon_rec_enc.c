@@ -10,10 +10,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/crc32.h>
-#include <linux/kernel.h>
 #include <linux/string.h>
 
-#include "damon_rec.h"
+#include "damon_rec_enc.h"
 
 static const char drec_magic[16] = "damon_recfmt_ver";
 
@@ -95,25 +94,27 @@ void drec_v2_header(u8 *hdr)
  * @hdr: DREC_V3_HDR_LEN bytes.
  * @st: the START request, for the DAMON intervals (each fits 32 bits).
  * @start_ns: CLOCK_REALTIME at start.
+ * @flags: DREC_V3_FLAG_* (DREC_V3_FLAG_AGE when regions carry their age).
  */
-void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns)
+void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns,
+		    u16 flags)
 {
 	memset(hdr, 0, DREC_V3_HDR_LEN);
 	memcpy(hdr, drec_magic, sizeof(drec_magic));
-	put_unaligned_le32(3, hdr + 16);
-	put_unaligned_le16(DREC_V3_HDR_LEN, hdr + 20);
+	drec_put_le32(hdr + 16, 3);
+	drec_put_le16(hdr + 20, DREC_V3_HDR_LEN);
 	hdr[22] = 1;				/* little-endian */
 	hdr[23] = 64;				/* addresses coded on 64 bits */
 	hdr[24] = DREC_V3_ADDR_SHIFT;
 	hdr[25] = 0;				/* CLOCK_REALTIME */
-	put_unaligned_le16(DREC_HAS_AGE ? 1 : 0, hdr + 26);
-	put_unaligned_le32((u32)st->sample_us, hdr + 28);
-	put_unaligned_le32((u32)st->aggr_us, hdr + 32);
-	put_unaligned_le32((u32)st->update_us, hdr + 36);
-	put_unaligned_le64(start_ns, hdr + 40);
-	put_unaligned_le32(1, hdr + 48);	/* producer: this driver */
+	drec_put_le16(hdr + 26, flags);
+	drec_put_le32(hdr + 28, (u32)st->sample_us);
+	drec_put_le32(hdr + 32, (u32)st->aggr_us);
+	drec_put_le32(hdr + 36, (u32)st->update_us);
+	drec_put_le64(hdr + 40, start_ns);
+	drec_put_le32(hdr + 48, 1);	/* producer: this driver */
 	/* 52..59 reserved, zero */
-	put_unaligned_le32(~drec_crc32(~0U, hdr, 60), hdr + 60);
+	drec_put_le32(hdr + 60, ~drec_crc32(~0U, hdr, 60));
 }
 
 /**
@@ -312,6 +313,6 @@ size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len)
 	p = drec_put_varint(p, len);
 	memcpy(p, payload, len);
 	p += len;
-	put_unaligned_le32(~drec_crc32(~0U, out, p - out), p);
+	drec_put_le32(p, ~drec_crc32(~0U, out, p - out));
 	return p + 4 - out;
 }

@@ -318,7 +318,7 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 		crc = drec_crc32(~0U, head, headlen);
 		crc = drec_crc32(crc, pfx, pfxlen);
 		crc = ~drec_crc32(crc, kd->scratch, slen);
-		put_unaligned_le32(crc, tail);
+		drec_put_le32(tail, crc);
 		drec_put_locked(d, pre, prelen);
 		drec_put_locked(d, head, headlen);
 		drec_put_locked(d, pfx, pfxlen);

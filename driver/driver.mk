@@ -115,8 +115,24 @@ $(DRIVER_TEST_BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -static -o $@ $(filter %.c,$^)
 
+# The driver's encoders built on the host (stand-in kernel headers in
+# tests/tools/kshim), plain and with ASan+UBSan.
+ENC_TEST_DEPS := tests/tools/enc_test.c driver/damon_rec_enc.c \
+	driver/damon_rec_enc.h $(wildcard tests/tools/kshim/linux/*.h) \
+	$(DRIVER_UAPI)
+ENC_TEST_CPPFLAGS := -Itests/tools/kshim $(CPPFLAGS)
+
+$(BUILD)/host/enc_test: $(ENC_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ENC_TEST_CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $<
+
+$(BUILD)/host/enc_test-san: $(ENC_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ENC_TEST_CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(SAN_FLAGS) -o $@ $<
+
 .PHONY: driver-test-progs
-driver-test-progs: $(DRIVER_TEST_BINS)
+driver-test-progs: $(DRIVER_TEST_BINS) $(BUILD)/host/enc_test \
+	$(BUILD)/host/enc_test-san
 
 VM_PAYLOAD += $(foreach p,$(DRIVER_TEST_PROGS),$(BUILD)/static/$(p):bin/$(p))
 

@@ -281,6 +281,14 @@ static void test_fd(int dev)
 	fd = dev;
 	EXPECT_ERR(dev, DAMON_REC_IOC_SET_OUTPUT_FD, &fd, EINVAL,
 		   "SET_OUTPUT_FD of the device itself");
+	/* kernel_write() cannot write a file with ->write: /dev/null. */
+	wr = open("/dev/null", O_WRONLY);
+	if (wr < 0)
+		die("/dev/null: %s", strerror(errno));
+	fd = wr;
+	EXPECT_ERR(dev, DAMON_REC_IOC_SET_OUTPUT_FD, &fd, EINVAL,
+		   "SET_OUTPUT_FD of a file the kernel cannot write (/dev/null)");
+	close(wr);
 	EXPECT_ERR(dev, DAMON_REC_IOC_SET_OUTPUT_FD, NULL, EFAULT,
 		   "SET_OUTPUT_FD NULL");
 
@@ -352,6 +360,9 @@ static void test_start_stop(int dev)
 	set_path(dev, "dir.data");
 	EXPECT_ERR(dev, DAMON_REC_IOC_START, &s, EISDIR,
 		   "START on a directory");
+	set_path(dev, "/dev/null");
+	EXPECT_ERR(dev, DAMON_REC_IOC_START, &s, EINVAL,
+		   "START on a file the kernel cannot write (/dev/null)");
 
 	/* Path output: created 0600 (whatever the umask allows). */
 	umask(0);

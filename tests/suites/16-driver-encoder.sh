@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The driver's record encoders (driver/damon_rec_enc.c), built on the host
+# by tests/tools/enc_test.c, against two decoders written apart from them:
+#
+#   - the SNAPSHOT frame of lib/RECORD-FORMAT.md's example, byte for byte;
+#   - made-up recordings (several kdamonds and targets, regions that move,
+#     split and merge, unaligned ones, long runs of unchanged regions, ages
+#     that wrap, dropped snapshots) written in formats 3 and 2: reccheck
+#     (tests/tools/reccheck.c) must decode exactly the snapshots encoded,
+#     and libdamonrec (damonctl convert) must turn the format 3 record into
+#     the very bytes of the driver's format 2 record;
+#   - the same under ASan and UBSan.
+
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+MAKE=${MAKE:-make}
+BUILD=${BUILD:-build}
+SEEDS=${SEEDS:-40}
+n=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+tap() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fail=1
+	fi
+}
+
+enc=$BUILD/host/enc_test
+san=$BUILD/host/enc_test-san
+reccheck=$BUILD/static/reccheck
+damonctl=$BUILD/damonctl
+
+if ! $MAKE --no-print-directory -s BUILD="$BUILD" "$enc" "$san" \
+		"$reccheck" >"$tmp/build.log" 2>&1; then
+	tap 1 "build enc_test and reccheck"
+	sed 's/^/# /' "$tmp/build.log"
+	exit 1
+fi
+tap 0 "build enc_test and reccheck"
+
+# The example of RECORD-FORMAT.md, as the document writes it.
+want=$(sed -n '/^### Example/,/^## /p' lib/RECORD-FORMAT.md |
+	sed -n 's/^    \(\([0-9a-f][0-9a-f] \)*[0-9a-f][0-9a-f]\)\( .*\)\{0,1\}$/\1/p' |
+	grep -v '^xx' | tr '\n' ' ' | sed 's/ *$//')
+got=$("$enc" --example)
+if [ -n "$want" ] && [ "$got" = "$want" ]; then
+	tap 0 "the driver encodes RECORD-FORMAT.md's example byte for byte"
+else
+	tap 1 "the driver encodes RECORD-FORMAT.md's example byte for byte"
+	echo "# document: $want"
+	echo "# driver:   $got"
+fi
+
+# check PROG WHAT: SEEDS made-up recordings through both decoders.
+check() {
+	local prog=$1 what=$2 s bad=0 lib=0
+	for s in $(seq "$SEEDS"); do
+		p=$tmp/s$s
+		if ! "$prog" --seed "$s" --out "$p" >"$tmp/enc.log" 2>&1; then
+			echo "# seed $s: enc_test failed"
+			sed 's/^/# /' "$tmp/enc.log"
+			bad=1
+			break
+		fi
+		"$reccheck" --format 3 --end --dump "$p.v3" >"$p.v3.out" 2>&1
+		grep -v '^reccheck: ' "$p.v3.out" >"$p.v3.got"
+		if ! grep -q '^reccheck: OK' "$p.v3.out" ||
+			! cmp -s "$p.v3.got" "$p.v3.txt"; then
+			echo "# seed $s: reccheck decodes another format 3 record"
+			grep '^reccheck: FAIL' "$p.v3.out" | sed 's/^/# /'
+			diff "$p.v3.txt" "$p.v3.got" | head -n 5 | sed 's/^/# /'
+			bad=1
+			break
+		fi
+		"$reccheck" --format 2 --dump "$p.v2" >"$p.v2.out" 2>&1
+		grep -v '^reccheck: ' "$p.v2.out" >"$p.v2.got"
+		if ! grep -q '^reccheck: OK' "$p.v2.out" ||
+			! cmp -s "$p.v2.got" "$p.v2.txt"; then
+			echo "# seed $s: reccheck decodes another format 2 record"
+			diff "$p.v2.txt" "$p.v2.got" | head -n 5 | sed 's/^/# /'
+			bad=1
+			break
+		fi
+		if [ -x "$damonctl" ]; then
+			lib=1
+			if ! "$damonctl" convert --format v2 "$p.v3" \
+					-o "$p.lib.v2" 2>"$tmp/lib.log" ||
+				! cmp -s "$p.lib.v2" "$p.v2"; then
+				echo "# seed $s: libdamonrec reads another format 3 record"
+				sed 's/^/# /' "$tmp/lib.log"
+				bad=1
+				break
+			fi
+		fi
+		rm -f "$p".*
+	done
+	tap $bad "$SEEDS made-up recordings decode to what $what encoded (reccheck)"
+	if [ $lib = 1 ]; then
+		tap $bad "libdamonrec turns each format 3 record into the driver's format 2 bytes ($what)"
+	else
+		n=$((n + 1))
+		echo "ok $n - libdamonrec reads the records ($what) # skip no $damonctl"
+	fi
+}
+
+check "$enc" "the driver's encoders"
+check "$san" "the encoders under ASan+UBSan"
+
+exit $fail
