@@ -34,7 +34,7 @@
 #   VM_BUILD         where runs are kept (default build/vm)
 #   VM_KREL          kernel release to boot (default: resolved, scripts/kver.sh)
 #   VM_TIMEOUT       seconds for a whole run (default 1800)
-#   VM_STALL_TIMEOUT seconds the job may go without output (default 300)
+#   VM_STALL_TIMEOUT seconds the job may go without output (default 600)
 #   VM_BOOT_TIMEOUT  seconds until the job must have begun (default 120)
 #   VM_TRIES         boots tried when the boot fails early (default 2)
 #   VM_MEM, VM_SMP   guest memory in MiB (default 1024) and CPUs (default 2)
@@ -72,7 +72,7 @@ err() {
 
 QEMU=${QEMU:-qemu-system-x86_64}
 VM_TIMEOUT=${VM_TIMEOUT:-1800}
-VM_STALL_TIMEOUT=${VM_STALL_TIMEOUT:-300}
+VM_STALL_TIMEOUT=${VM_STALL_TIMEOUT:-600}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
 VM_TRIES=${VM_TRIES:-2}
 VM_MEM=${VM_MEM:-1024}
