@@ -2,7 +2,7 @@
 /*
  * damon_rec.h - internals of the /dev/damon_rec recorder
  *
- * The recorder has three parts:
+ * The recorder has four parts:
  *
  *  - damon_rec_snap.c: the damon_aggregated probe.  It runs in each kdamond
  *    thread, rebuilds whole snapshots from the per-region events, encodes
@@ -11,7 +11,8 @@
  *  - damon_rec_buf.c: the buffer pool, records committed whole ("units"),
  *    the flush worker that writes full buffers to the output file, and the
  *    stream that read() drains.
- *  - damon_rec_enc.c: the v2 and v3 encoders (lib/RECORD-FORMAT.md).
+ *  - damon_rec_enc.c: the v2 and v3 encoders (lib/RECORD-FORMAT.md), with
+ *    their own header, damon_rec_enc.h, so that they build on the host too.
  *  - damon_rec_main.c: the misc device, its ioctls, start and stop.
  *
  * Locking:
