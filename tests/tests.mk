@@ -4,7 +4,9 @@
 #
 #   make check                  deps (if missing), build, every suite in
 #                               tests/suites/, ending "N passed, N failed"
-#   make vm-test                every tests/vm/*.bats in the test VM
+#   make vm-test                every tests/vm/*.bats in the test VM, the
+#                               files split over VM_SHARDS VMs (default 2)
+#                               that run at once; VM_SHARDS=1 for one VM
 #   make vm-test T=a.bats       only these files (they may live anywhere)
 #   make vm-shell               an interactive shell in the test VM
 #   make demo                   boots the VM and shows the device
@@ -14,8 +16,9 @@
 #   VM_PAYLOAD += $(BUILD)/static/damonctl:bin/damonctl
 # where SRC is a make target (built before the VM boots) or a file.
 # VM_DEMO names the guest script 'make demo' runs (default tests/vm/demo.sh).
-# Variables read by tests/vm/run.sh (VM_TIMEOUT, VM_KREL...) pass through
-# the environment.
+# Variables read by tests/vm/run.sh (VM_SHARDS, VM_TIMEOUT, VM_KREL...) pass
+# through the environment; tests/vm/durations holds rough durations of the
+# guest test files, for the shards' balance until a run has measured them.
 
 .PHONY: vm-test vm-shell vm-demo vm-payload
 

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# VM tests: every tests/vm/*.bats in the test VM (make vm-test).  Each
-# guest test's ok / not ok line passes through; then one line for the VM's
-# verdict (end marker, job status, every planned test reported, console
-# and dmesg clean, no timeout) and one for the way back of $VM_OUT files.
+# VM tests: every tests/vm/*.bats in the test VM (make vm-test; the files
+# are split over $VM_SHARDS VMs running at once, default 2).  Each guest
+# test's ok / not ok line passes through, numbered across the shards; then
+# one line for the verdict of all the VMs (end marker, job status, every
+# planned test reported, console and dmesg clean, no timeout, in each
+# shard) and one for the way back of $VM_OUT files.
 
 set -u
 cd "$(dirname "$0")/../.." || exit 1

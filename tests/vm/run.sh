@@ -13,7 +13,11 @@
 #
 # Modes:
 #   tests  (default) runs the given .bats files (default tests/vm/*.bats)
-#          with bats --tap; the TAP is printed as it arrives
+#          with bats --tap; the TAP is printed as it arrives.  Several
+#          files are split into $VM_SHARDS shards, balanced by the files'
+#          durations, and each shard runs in its own VM, all at once; the
+#          TAP is then merged and numbered anew, each result line naming
+#          its shard and file, e.g. "ok 12 [shard 2: cli-record.bats] ..."
 #   demo   runs the guest demo script ($VM_DEMO, default tests/vm/demo.sh)
 #   shell  an interactive shell on the serial console (needs a terminal)
 #
@@ -22,7 +26,9 @@
 # nor the guest's dmesg holds Oops, BUG, WARNING, panic or Call Trace; all
 # within $VM_TIMEOUT seconds, and never $VM_STALL_TIMEOUT seconds without
 # output from the job.  A boot that fails before the job begins is retried
-# once, and said so.  The last lines are
+# once, and said so.  With shards, each shard is judged so, the run fails
+# when any shard fails, and every reason names its shard and files.  The
+# last lines are
 #   vm: PASS ...   or   vm: FAIL: <reasons>
 #   VM_OUT=<directory holding the files the guest wrote under $VM_OUT>
 # and the exit status is 0 on PASS, 1 on FAIL, 2 on a usage or setup error.
@@ -37,7 +43,12 @@
 #   VM_STALL_TIMEOUT seconds the job may go without output (default 600)
 #   VM_BOOT_TIMEOUT  seconds until the job must have begun (default 120)
 #   VM_TRIES         boots tried when the boot fails early (default 2)
-#   VM_MEM, VM_SMP   guest memory in MiB (default 1024) and CPUs (default 2)
+#   VM_MEM, VM_SMP   guest memory in MiB (default 1024) and CPUs (default 2),
+#                    for each VM
+#   VM_SHARDS        VMs that share the test files (default 2; 1 runs every
+#                    file in one VM).  A file's duration comes from
+#                    $VM_BUILD/durations (written after each run), else
+#                    from tests/vm/durations, else 15 s per test
 #   QEMU             the qemu binary (default qemu-system-x86_64)
 
 set -u
@@ -77,9 +88,12 @@ VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
 VM_TRIES=${VM_TRIES:-2}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-2}
+VM_SHARDS=${VM_SHARDS:-2}
 VM_BUILD=${VM_BUILD:-build/vm}
 VM_DEMO=${VM_DEMO:-$top/tests/vm/demo.sh}
 
+[[ $VM_SHARDS =~ ^[1-9][0-9]*$ ]] ||
+	err "VM_SHARDS must be a number of VMs, 1 or more (not '$VM_SHARDS')"
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || err "no such test file: $t"
 done
@@ -179,12 +193,15 @@ for ko in "$root"/opt/damonrec/modules/*.ko; do
 		"(run 'make deps' if those headers are missing)"
 done
 
-# The test files to run, by their guest paths.
+# The test files to run: host paths, guest paths and numbers of tests.
+host_tests=()
 guest_tests=()
 if [ "$mode" = tests ]; then
 	if [ ${#tests[@]} -eq 0 ]; then
 		for t in "$top"/tests/vm/*.bats; do
-			[ -e "$t" ] && guest_tests+=("/opt/damonrec/tests/${t##*/}")
+			[ -e "$t" ] || continue
+			host_tests+=("$t")
+			guest_tests+=("/opt/damonrec/tests/${t##*/}")
 		done
 		[ ${#guest_tests[@]} -gt 0 ] || err "no tests/vm/*.bats to run"
 	fi
@@ -192,20 +209,104 @@ if [ "$mode" = tests ]; then
 	for t in "${tests[@]}"; do
 		# Files from elsewhere keep their name, under tests/extra.
 		cp "$t" "$root/opt/damonrec/tests/extra/${t##*/}"
+		host_tests+=("$t")
 		guest_tests+=("/opt/damonrec/tests/extra/${t##*/}")
 	done
 fi
+counts=()
+for t in "${host_tests[@]}"; do
+	c=$(bats --count "$t" 2>/dev/null)
+	[[ $c =~ ^[0-9]+$ ]] || c=$(grep -c '^@test' "$t")
+	counts+=("$c")
+done
+
+# --- shards ------------------------------------------------------------------
+# duration NAME TESTS: the seconds a test file is expected to take.
+duration() {
+	local f d
+	for f in "$VM_BUILD/durations" "$top/tests/vm/durations"; do
+		[ -r "$f" ] || continue
+		d=$(awk -v n="$1" '$1 !~ /^#/ && $2 == n { d = $1 } END { print d }' "$f")
+		if [[ $d =~ ^[0-9]+(\.[0-9]*)?$ ]]; then
+			echo "${d%.*}"
+			return
+		fi
+	done
+	echo $(($2 * 15))
+}
+
+# Longest file first, each to the shard with the least work so far; a
+# shard keeps its files in name order.
+nshards=1
+if [ "$mode" = tests ]; then
+	nshards=$VM_SHARDS
+	[ "$nshards" -le ${#guest_tests[@]} ] || nshards=${#guest_tests[@]}
+fi
+shard_of=()
+load=()
+for ((k = 1; k <= nshards; k++)); do
+	load[k]=0
+done
+while read -r d i; do
+	best=1
+	for ((k = 2; k <= nshards; k++)); do
+		[ "${load[k]}" -lt "${load[best]}" ] && best=$k
+	done
+	shard_of[i]=$best
+	load[best]=$((load[best] + d))
+done < <(for i in "${!guest_tests[@]}"; do
+	echo "$(duration "${guest_tests[i]##*/}" "${counts[i]}") $i"
+done | sort -k1,1nr -k2,2n)
+
+# sdir K: the directory of shard K's files (the run's own with one shard).
+sdir() {
+	if [ "$nshards" = 1 ]; then
+		echo "$run"
+	else
+		echo "$run/shard$1"
+	fi
+}
+
+# shard_names K: shard K's test files, by name.
+shard_names() {
+	local i names=()
+	for i in "${!guest_tests[@]}"; do
+		[ "${shard_of[i]}" = "$1" ] && names+=("${guest_tests[i]##*/}")
+	done
+	echo "${names[*]}"
+}
 
 {
 	echo "VM_MODE=$mode"
 	printf 'VM_TESTS=('
 	printf ' %q' "${guest_tests[@]}"
 	printf ' )\n'
+	# Shard K's VM has damonrec.shard=K on its kernel command line.
+	if [ "$nshards" -gt 1 ]; then
+		for ((k = 1; k <= nshards; k++)); do
+			printf 'VM_TESTS_%d=(' "$k"
+			for i in "${!guest_tests[@]}"; do
+				[ "${shard_of[i]}" = "$k" ] &&
+					printf ' %q' "${guest_tests[i]}"
+			done
+			printf ' )\n'
+		done
+	fi
 	if [ "$mode" = shell ]; then
 		read -r rows cols < <(stty size 2>/dev/null) || true
 		echo "VM_ROWS=${rows:-24} VM_COLS=${cols:-80} VM_TERM=${TERM:-linux}"
 	fi
 } >"$root/etc/damonrec-vm.conf"
+
+# Each shard's files, as "TESTS NAME" lines, for time_tests.
+for ((k = 1; k <= nshards; k++)); do
+	sd=$(sdir "$k")
+	mkdir -p "$sd"
+	for i in "${!guest_tests[@]}"; do
+		[ "${shard_of[i]}" = "$k" ] &&
+			echo "${counts[i]} ${guest_tests[i]##*/}"
+	done >"$sd/files.list"
+done
 
 (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) >"$run/initrd.cpio" ||
@@ -213,16 +314,6 @@ fi
 rm -rf "$root"
 
 # --- boot ------------------------------------------------------------------
-qemu_cmd=("$QEMU" -accel tcg -cpu qemu64,-cx16 -m "$VM_MEM" -smp "$VM_SMP"
-	-nographic -no-reboot -nic none
-	-kernel "$kdir/vmlinuz" -initrd "$run/initrd.cpio"
-	-append "console=ttyS0 panic=-1 quiet"
-	-device virtio-serial-pci
-	-chardev "file,id=stream,path=$run/stream.txt"
-	-device virtserialport,chardev=stream,name=stream
-	-chardev "file,id=out,path=$run/out.tar"
-	-device virtserialport,chardev=out,name=out)
-
 # now: microseconds since the epoch; elapsed A B: seconds from A to B.
 now() {
 	echo "${EPOCHREALTIME/./}"
@@ -232,37 +323,85 @@ elapsed() {
 	printf '%d.%d' $((($2 - $1) / 1000000)) $((($2 - $1) / 100000 % 10))
 }
 
-# time_tests FILE: pass TAP through, writing to FILE each test's seconds
-# (from the previous result line, or from the plan) and its line.
+# time_tests TIMES FILES TAG DURATIONS: pass TAP through, writing to TIMES
+# each test's seconds (from the previous result line, or from the plan) and
+# its line, and to DURATIONS each whole test file's seconds and name.
+# FILES lists the files run, in order, as "TESTS NAME" lines.  A TAG (the
+# shard) puts "[shard TAG: NAME]" before each result's description.
 time_tests() {
-	local line t prev=${EPOCHREALTIME/./}
+	local line t prev=${EPOCHREALTIME/./} sum=0 f=0 nf=0 c n name
+	local -a left names
+	while read -r c n; do
+		left[nf]=$c names[nf]=$n
+		nf=$((nf + 1))
+	done <"$2"
 	while IFS= read -r line; do
-		printf '%s\n' "$line"
 		t=${EPOCHREALTIME/./}
 		case $line in
 		"ok "*|"not ok "*)
+			while [ $f -lt $nf ] && [ "${left[f]}" = 0 ]; do
+				f=$((f + 1))
+			done
+			name=${names[f]:-?}
+			if [ -n "$3" ] &&
+				[[ $line =~ ^(ok|not\ ok)\ ([0-9]+)(\ .*)?$ ]]; then
+				line="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} [shard $3: $name]${BASH_REMATCH[3]}"
+			fi
+			printf '%s\n' "$line"
 			printf '%d.%d %s\n' $(((t - prev) / 1000000)) \
 				$(((t - prev) / 100000 % 10)) "$line" >>"$1"
+			sum=$((sum + t - prev))
 			prev=$t
+			if [ $f -lt $nf ]; then
+				left[f]=$((left[f] - 1))
+				if [ "${left[f]}" = 0 ]; then
+					printf '%d.%d %s\n' $((sum / 1000000)) \
+						$((sum / 100000 % 10)) "$name" >>"$4"
+					sum=0
+					f=$((f + 1))
+				fi
+			fi
 			;;
 		1..*)
+			printf '%s\n' "$line"
 			prev=$t
+			;;
+		*)
+			printf '%s\n' "$line"
 			;;
 		esac
 	done
 }
 
-# boot_once: one boot; sets began (the job started), timed_out (and why),
-# boot_s and run_s.
+# boot_once K: one boot of shard K; sets began (the job started),
+# timed_out (and why), boot_s and run_s.
 boot_once() {
-	local t0 qpid tpid size last_size=0 last_change
+	local k=$1 sd t0 qpid tpid size last_size=0 last_change tag=''
 	local boot_deadline=$((EPOCHSECONDS + VM_BOOT_TIMEOUT))
 	local deadline=$((EPOCHSECONDS + VM_TIMEOUT))
-	: >"$run/stream.txt"
-	: >"$run/out.tar"
-	: >"$run/console.log"
-	: >"$run/times.txt"
-	began=0 timed_out=0 why= boot_s=- run_s=-
+	local append="console=ttyS0 panic=-1 quiet"
+	local -a qemu_cmd
+	sd=$(sdir "$k")
+	if [ "$nshards" -gt 1 ]; then
+		append="$append damonrec.shard=$k"
+		tag=$k
+	fi
+	# shellcheck disable=SC2054
+	qemu_cmd=("$QEMU" -accel tcg -cpu qemu64,-cx16 -m "$VM_MEM" -smp "$VM_SMP"
+		-nographic -no-reboot -nic none
+		-kernel "$kdir/vmlinuz" -initrd "$run/initrd.cpio"
+		-append "$append"
+		-device virtio-serial-pci
+		-chardev "file,id=stream,path=$sd/stream.txt"
+		-device virtserialport,chardev=stream,name=stream
+		-chardev "file,id=out,path=$sd/out.tar"
+		-device virtserialport,chardev=out,name=out)
+	: >"$sd/stream.txt"
+	: >"$sd/out.tar"
+	: >"$sd/console.log"
+	: >"$sd/times.txt"
+	: >"$sd/durations.txt"
+	began=0 timed_out=0 why='' boot_s=- run_s=-
 	t0=$(now)
 	if [ "$mode" = shell ]; then
 		"${qemu_cmd[@]}"
@@ -270,14 +409,22 @@ boot_once() {
 		run_s=$(elapsed "$t0" "$(now)")
 		return
 	fi
-	"${qemu_cmd[@]}" </dev/null >"$run/console.log" 2>&1 &
+	"${qemu_cmd[@]}" </dev/null >"$sd/console.log" 2>&1 &
 	qpid=$!
-	tail -n +1 -F --pid=$qpid "$run/stream.txt" 2>/dev/null |
-		time_tests "$run/times.txt" &
+	# One shard's TAP goes straight out, several through merge_tap.
+	if [ -n "$tag" ]; then
+		tail -n +1 -F --pid=$qpid "$sd/stream.txt" 2>/dev/null |
+			time_tests "$sd/times.txt" "$sd/files.list" "$tag" \
+				"$sd/durations.txt" >"$fifo" &
+	else
+		tail -n +1 -F --pid=$qpid "$sd/stream.txt" 2>/dev/null |
+			time_tests "$sd/times.txt" "$sd/files.list" "" \
+				"$sd/durations.txt" &
+	fi
 	tpid=$!
 	while kill -0 $qpid 2>/dev/null; do
 		if [ $began = 0 ]; then
-			if grep -q 'DAMONREC-VM: BEGIN' "$run/console.log"; then
+			if grep -q 'DAMONREC-VM: BEGIN' "$sd/console.log"; then
 				began=1
 				boot_s=$(elapsed "$t0" "$(now)")
 				last_change=$EPOCHSECONDS
@@ -289,7 +436,7 @@ boot_once() {
 			sleep 0.1
 			continue
 		fi
-		size=$(stat -c %s "$run/stream.txt")
+		size=$(stat -c %s "$sd/stream.txt")
 		if [ "$size" != "$last_size" ]; then
 			last_size=$size
 			last_change=$EPOCHSECONDS
@@ -309,101 +456,224 @@ boot_once() {
 	wait $qpid
 	wait $tpid 2>/dev/null
 	run_s=$(elapsed "$t0" "$(now)")
-	if [ $began = 0 ] && grep -q 'DAMONREC-VM: BEGIN' "$run/console.log"; then
+	if [ $began = 0 ] && grep -q 'DAMONREC-VM: BEGIN' "$sd/console.log"; then
 		began=1
 	fi
 }
 
-try=1
-while :; do
-	boot_once
-	[ $began = 1 ] && break
-	[ -n "$why" ] || why="no job start marker"
-	cp "$run/console.log" "$run/console.boot$try.log"
-	if [ $try -ge "$VM_TRIES" ]; then
-		echo "vm: boot failed before the tests began ($why, attempt" \
-			"$try of $VM_TRIES); console: $run/console.boot$try.log" >&2
-		break
-	fi
-	echo "vm: boot failed before the tests began ($why, attempt $try of" \
-		"$VM_TRIES), retrying; console: $run/console.boot$try.log" >&2
-	try=$((try + 1))
-done
+# run_shard K: boot shard K, again when the boot fails before the job
+# begins; leaves began, timed_out, why, boot_s, run_s and try in its state.
+run_shard() {
+	local k=$1 sd pre=
+	sd=$(sdir "$k")
+	[ "$nshards" = 1 ] || pre="shard $k: "
+	try=1
+	while :; do
+		boot_once "$k"
+		[ $began = 1 ] && break
+		[ -n "$why" ] || why="no job start marker"
+		cp "$sd/console.log" "$sd/console.boot$try.log"
+		if [ $try -ge "$VM_TRIES" ]; then
+			echo "vm: ${pre}boot failed before the tests began ($why," \
+				"attempt $try of $VM_TRIES); console:" \
+				"$sd/console.boot$try.log" >&2
+			break
+		fi
+		echo "vm: ${pre}boot failed before the tests began ($why, attempt" \
+			"$try of $VM_TRIES), retrying; console: $sd/console.boot$try.log" >&2
+		try=$((try + 1))
+	done
+	for v in began timed_out why boot_s run_s try; do
+		printf '%s=%q\n' "$v" "${!v}"
+	done >"$sd/state"
+}
+
+# merge_tap: the shards' TAP, from the FIFO, numbered anew (the plan,
+# which counts every shard's tests, is printed before).
+merge_tap() {
+	local line n=0
+	while IFS= read -r line; do
+		if [ "$line" = "$merge_end" ]; then
+			break
+		elif [[ $line =~ ^(ok|not\ ok)\ [0-9]+(\ .*)?$ ]]; then
+			n=$((n + 1))
+			printf '%s %d%s\n' "${BASH_REMATCH[1]}" $n "${BASH_REMATCH[2]}"
+		elif ! [[ $line =~ ^1\.\.[0-9]+$ ]]; then
+			printf '%s\n' "$line"
+		fi
+	done
+}
+
+t_all=$(now)
+if [ "$nshards" = 1 ]; then
+	run_shard 1
+else
+	fifo=$run/tap.fifo
+	merge_end="DAMONREC-VM-MERGE-END-$$"
+	mkfifo "$fifo" || err "cannot create $fifo"
+	total=0
+	for c in "${counts[@]}"; do
+		total=$((total + c))
+	done
+	echo "1..$total"
+	for ((k = 1; k <= nshards; k++)); do
+		echo "# shard $k (about ${load[k]}s): $(shard_names "$k")"
+	done
+	# The reader holds the FIFO open for writing too: it sees no end of
+	# file between the shards' boots, only the end line.
+	{ merge_tap <&3; } 3<>"$fifo" &
+	mpid=$!
+	spids=()
+	for ((k = 1; k <= nshards; k++)); do
+		run_shard "$k" &
+		spids+=($!)
+	done
+	wait "${spids[@]}"
+	echo "$merge_end" >"$fifo"
+	wait $mpid
+	rm -f "$fifo"
+fi
+all_s=$(elapsed "$t_all" "$(now)")
 
 rm -f "$run/initrd.cpio"
 
 # --- results -----------------------------------------------------------------
-# The guest packs out/ (its $VM_OUT), dmesg.txt and rc.
-fails=()
-mkdir -p "$run/pack"
-if [ -s "$run/out.tar" ]; then
-	if tar -x -f "$run/out.tar" -C "$run/pack" 2>"$run/tar.err"; then
-		rm -f "$run/out.tar" "$run/tar.err"
-	else
-		fails+=("the results tar stream is damaged (see $run/tar.err)")
+# unpack DIR: the guest packs out/ (its $VM_OUT), dmesg.txt and rc.
+unpack() {
+	local d=$1
+	mkdir -p "$d/pack"
+	if [ -s "$d/out.tar" ]; then
+		if tar -x -f "$d/out.tar" -C "$d/pack" 2>"$d/tar.err"; then
+			rm -f "$d/out.tar" "$d/tar.err"
+		else
+			fails+=("${pre}the results tar stream is damaged (see $d/tar.err)")
+		fi
 	fi
-fi
-mkdir -p "$run/pack/out"
-mv "$run/pack/out" "$run/out"
-[ -e "$run/pack/dmesg.txt" ] && mv "$run/pack/dmesg.txt" "$run/dmesg.txt"
-rm -rf "$run/pack"
+	mkdir -p "$d/pack/out"
+	mv "$d/pack/out" "$d/out"
+	[ -e "$d/pack/dmesg.txt" ] && mv "$d/pack/dmesg.txt" "$d/dmesg.txt"
+	rm -rf "$d/pack"
+}
+
+fails=()
+pre=
 if [ "$mode" = shell ]; then
+	unpack "$run"
 	echo "VM_OUT=$run/out"
 	exit 0
-fi
-
-[ $began = 1 ] || fails+=("the boot failed before the job began")
-[ $timed_out = 1 ] && [ $began = 1 ] && fails+=("timed out: $why")
-
-end=$(sed -n 's/.*DAMONREC-VM: END rc=\([0-9]*\).*/\1/p' "$run/console.log" |
-	tail -n 1)
-if [ $began = 1 ]; then
-	if [ -z "$end" ]; then
-		fails+=("no end marker on the console")
-	elif [ "$end" != 0 ]; then
-		fails+=("the guest job exited $end")
-	fi
-	[ -s "$run/dmesg.txt" ] || fails+=("no guest dmesg came back")
 fi
 
 # Kernel trouble, in the console or the guest's log.  The kernel command
 # line (panic=-1) is not trouble.
 bad='Oops|BUG|WARNING|panic|Call Trace'
-trouble=$(cat "$run/console.log" "$run/dmesg.txt" 2>/dev/null |
-	grep -v -e 'Command line:' -e 'Kernel command line:' -e 'DAMONREC-VM: ' |
-	grep -E "$bad" | head -n 20)
-[ -z "$trouble" ] || fails+=("kernel trouble in the console or dmesg")
+nok_all=0 plan_all=0 tries=1 boots='' runs='' notes=()
+for ((k = 1; k <= nshards; k++)); do
+	sd=$(sdir "$k")
+	pre=
+	[ "$nshards" = 1 ] || pre="shard $k ($(shard_names "$k")): "
+	nfails=${#fails[@]}
+	# shellcheck source=/dev/null
+	. "$sd/state"
+	[ "$try" -le "$tries" ] || tries=$try
+	boots="$boots${boots:++}$boot_s"
+	runs="$runs${runs:++}$run_s"
+	unpack "$sd"
 
-summary=""
-if [ "$mode" = tests ] && [ $began = 1 ]; then
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$run/stream.txt" | head -n 1)
-	nok=$(grep -c '^ok ' "$run/stream.txt")
-	nnot=$(grep -c '^not ok ' "$run/stream.txt")
-	summary="$nok of ${plan:-?} tests ok"
-	if [ -z "$plan" ]; then
-		fails+=("no TAP plan from bats")
-	elif [ $((nok + nnot)) != "$plan" ]; then
-		fails+=("$((nok + nnot)) of $plan tests reported")
+	[ $began = 1 ] || fails+=("${pre}the boot failed before the job began")
+	[ $timed_out = 1 ] && [ $began = 1 ] && fails+=("${pre}timed out: $why")
+
+	end=$(sed -n 's/.*DAMONREC-VM: END rc=\([0-9]*\).*/\1/p' "$sd/console.log" |
+		tail -n 1)
+	if [ $began = 1 ]; then
+		if [ -z "$end" ]; then
+			fails+=("${pre}no end marker on the console")
+		elif [ "$end" != 0 ]; then
+			fails+=("${pre}the guest job exited $end")
+		fi
+		[ -s "$sd/dmesg.txt" ] || fails+=("${pre}no guest dmesg came back")
 	fi
-	[ "$nnot" = 0 ] || fails+=("$nnot tests failed")
-fi
 
-if [ ${#fails[@]} -gt 0 ]; then
+	trouble=$(cat "$sd/console.log" "$sd/dmesg.txt" 2>/dev/null |
+		grep -v -e 'Command line:' -e 'Kernel command line:' -e 'DAMONREC-VM: ' |
+		grep -E "$bad" | head -n 20)
+	[ -z "$trouble" ] || fails+=("${pre}kernel trouble in the console or dmesg")
+
+	plan=
+	if [ "$mode" = tests ] && [ $began = 1 ]; then
+		plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$sd/stream.txt" | head -n 1)
+		nok=$(grep -c '^ok ' "$sd/stream.txt")
+		nnot=$(grep -c '^not ok ' "$sd/stream.txt")
+		nok_all=$((nok_all + nok))
+		if [ -z "$plan" ]; then
+			fails+=("${pre}no TAP plan from bats")
+		elif [ $((nok + nnot)) != "$plan" ]; then
+			fails+=("${pre}$((nok + nnot)) of $plan tests reported")
+		fi
+		if [ "$nnot" != 0 ]; then
+			msg="$nnot tests failed"
+			if [ "$nshards" -gt 1 ]; then
+				msg="$msg, in $(sed -n 's/^[0-9.]* not ok [0-9]* \[shard [0-9]*: \([^]]*\)\].*/\1/p' \
+					"$sd/times.txt" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+			fi
+			fails+=("$pre$msg")
+		fi
+	fi
+	[ -n "$plan" ] && [ -n "$plan_all" ] && plan_all=$((plan_all + plan))
+	[ -n "$plan" ] || plan_all=
+
+	[ ${#fails[@]} = "$nfails" ] || notes+=("$k")
 	if [ -n "$trouble" ]; then
-		echo "# kernel trouble (console or $run/dmesg.txt):"
+		echo "# ${pre}kernel trouble (console or $sd/dmesg.txt):"
 		sed 's/^/#   /' <<<"$trouble"
 	fi
-	echo "# last console lines ($run/console.log):"
-	tail -n 15 "$run/console.log" | sed 's/^/#   /'
+done
+
+# The console's last lines, of each shard that did not end well.
+for k in "${notes[@]}"; do
+	sd=$(sdir "$k")
+	echo "# last console lines ($sd/console.log):"
+	tail -n 15 "$sd/console.log" | sed 's/^/#   /'
+done
+
+# One $VM_OUT, the shards' files together (hard links).
+if [ "$nshards" -gt 1 ]; then
+	mkdir -p "$run/out"
+	for ((k = 1; k <= nshards; k++)); do
+		sd=$(sdir "$k")
+		cp -al "$sd/out/." "$run/out/" 2>/dev/null ||
+			echo "# shard $k: some of its \$VM_OUT files clash with" \
+				"another shard's: all of them are in $sd/out"
+		cat "$sd/times.txt" >>"$run/times.txt"
+	done
 fi
 
-if [ "$mode" = tests ] && [ -s "$run/times.txt" ]; then
-	echo "# slowest guest tests (seconds, all in $run/times.txt):"
-	sort -rn "$run/times.txt" | head -n 5 | sed 's/^/#   /'
+if [ "$mode" = tests ]; then
+	# What each whole file took, for the next run's shards.
+	cat "$run"/durations.txt "$run"/shard*/durations.txt 2>/dev/null |
+		grep -q . &&
+	{
+		echo "# seconds each guest test file took (tests/vm/run.sh)"
+		{
+			grep -v '^#' "$VM_BUILD/durations" 2>/dev/null
+			cat "$run"/durations.txt "$run"/shard*/durations.txt 2>/dev/null
+		} | awk 'NF == 2 { d[$2] = $1 } END { for (n in d) print d[n], n }' |
+			LC_ALL=C sort -k2
+	} >"$VM_BUILD/durations.$$" && mv "$VM_BUILD/durations.$$" "$VM_BUILD/durations"
+
+	if [ -s "$run/times.txt" ]; then
+		echo "# slowest guest tests (seconds, all in $run/times.txt):"
+		sort -rn "$run/times.txt" | head -n 5 | sed 's/^/#   /'
+	fi
 fi
 
-info="boot ${boot_s}s, run ${run_s}s, kernel $krel"
-[ $try -gt 1 ] && info="$info, boot attempts $try"
+summary=
+[ "$mode" = tests ] && summary="$nok_all of ${plan_all:-?} tests ok"
+if [ "$nshards" = 1 ]; then
+	info="boot ${boots}s, run ${runs}s, kernel $krel"
+else
+	info="$nshards VMs at once, boot ${boots}s, run ${runs}s, all ${all_s}s, kernel $krel"
+fi
+[ "$tries" -gt 1 ] && info="$info, boot attempts $tries"
 if [ ${#fails[@]} -eq 0 ]; then
 	echo "vm: PASS${summary:+: $summary}, end marker seen, console and dmesg clean ($info)"
 	status=0
