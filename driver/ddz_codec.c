@@ -105,8 +105,8 @@ static void ddz_bitcopy(u8 *dst, u32 dp, const u8 *src, u32 sp, u32 nbits)
 /* ---- decoding ----------------------------------------------------------- */
 
 /* One symbol of the canonical code at *@pos, or -EINVAL. */
-static int ddz_decode_sym(const struct ddz_model *m, const u8 *bits,
-			  u32 *pos, u32 end)
+static int ddz_decode_sym_slow(const struct ddz_model *m, const u8 *bits,
+			       u32 *pos, u32 end)
 {
 	int code = 0, first = 0, index = 0;
 	u32 len;
@@ -128,11 +128,36 @@ static int ddz_decode_sym(const struct ddz_model *m, const u8 *bits,
 	return -EINVAL;
 }
 
+/* The same, through @lut when there is one and the code is short. */
+static int ddz_decode_sym(const struct ddz_model *m, const struct ddz_lut *lut,
+			  const u8 *bits, u32 *pos, u32 end)
+{
+	u32 b, nbytes, x = 0, e, len, i;
+
+	if (lut && *pos < end) {
+		b = *pos >> 3;
+		nbytes = (end + 7) >> 3;
+		for (i = 0; i < 3; i++)
+			x = x << 8 | (b + i < nbytes ? bits[b + i] : 0);
+		x >>= 24 - DDZ_LUT_BITS - (*pos & 7);
+		e = lut->e[x & ((1U << DDZ_LUT_BITS) - 1)];
+		len = e & 15;
+		if (len && len <= end - *pos) {
+			*pos += len;
+			return e >> 4;
+		}
+	}
+	return ddz_decode_sym_slow(m, bits, pos, end);
+}
+
 /* Whether @sym's expansion ends with the end of its string. */
-static bool ddz_sym_ends(const struct ddz_model *m, u32 sym)
+static bool ddz_sym_ends(const struct ddz_model *m, const struct ddz_lut *lut,
+			 u32 sym)
 {
 	u32 l, r;
 
+	if (lut)
+		return lut->ends[sym / 8] & (1U << (sym % 8));
 	while (sym >= DDZ_SYM_RULE0) {
 		ddz_rule(m, sym, &l, &r);
 		sym = r;
@@ -175,8 +200,8 @@ static int ddz_expand(const struct ddz_model *m, u32 sym, char *out, u32 cap,
 }
 
 /* Decode one string at *@pos into @out (NUL-terminated); returns its length. */
-static int ddz_decode_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
-			  u32 end, char *out, u32 cap)
+static int ddz_decode_str(const struct ddz_model *m, const struct ddz_lut *lut,
+			  const u8 *bits, u32 *pos, u32 end, char *out, u32 cap)
 {
 	u32 len = 0;
 	int sym, rc;
@@ -184,7 +209,7 @@ static int ddz_decode_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
 	if (!cap)
 		return -E2BIG;
 	for (;;) {
-		sym = ddz_decode_sym(m, bits, pos, end);
+		sym = ddz_decode_sym(m, lut, bits, pos, end);
 		if (sym < 0)
 			return sym;
 		rc = ddz_expand(m, sym, out, cap, &len);
@@ -199,19 +224,48 @@ static int ddz_decode_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
 	return len;
 }
 
-static int ddz_skip_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
-			u32 end)
+static int ddz_skip_str(const struct ddz_model *m, const struct ddz_lut *lut,
+			const u8 *bits, u32 *pos, u32 end)
 {
 	int sym;
 
 	do {
-		sym = ddz_decode_sym(m, bits, pos, end);
+		sym = ddz_decode_sym(m, lut, bits, pos, end);
 		if (sym < 0)
 			return sym;
 		if ((u32)sym >= DDZ_SYM_RULE0 + m->nrules)
 			return -EINVAL;
-	} while (!ddz_sym_ends(m, sym));
+	} while (!ddz_sym_ends(m, lut, sym));
 	return 0;
+}
+
+/**
+ * ddz_lut_build - fast decoding tables for one model
+ * @m: the model
+ * @lut: receives the symbol of every code of at most DDZ_LUT_BITS bits,
+ *	by its bits, and which symbols end a string
+ */
+void ddz_lut_build(const struct ddz_model *m, struct ddz_lut *lut)
+{
+	u32 code = 0, idx = 0, len, k, s;
+
+	memset(lut, 0, sizeof(*lut));
+	for (len = 1; len <= DDZ_MAXBITS; len++) {
+		for (k = 0; k < m->count[len]; k++, idx++, code++) {
+			u32 sym = ddz_get12(m->sorted, idx), base, n, j;
+
+			if (len > DDZ_LUT_BITS)
+				continue;
+			base = code << (DDZ_LUT_BITS - len);
+			n = 1U << (DDZ_LUT_BITS - len);
+			for (j = 0; j < n; j++)
+				lut->e[base + j] = (u16)(sym << 4 | len);
+		}
+		code <<= 1;
+	}
+	for (s = 0; s < DDZ_SYM_RULE0 + m->nrules; s++)
+		if (ddz_sym_ends(m, NULL, s))
+			lut->ends[s / 8] |= 1U << (s % 8);
 }
 
 /**
@@ -229,6 +283,23 @@ static int ddz_skip_str(const struct ddz_model *m, const u8 *bits, u32 *pos,
 int ddz_str_get(const struct ddz_packed *p, enum ddz_strkind kind, u32 idx,
 		char *out, u32 cap)
 {
+	return ddz_str_get_lut(p, NULL, kind, idx, out, cap);
+}
+
+/**
+ * ddz_str_get_lut - ddz_str_get(), faster with the model's decoding tables
+ * @p: the packed table
+ * @lut: ddz_lut_build() of @p's model, or NULL
+ * @kind: which names
+ * @idx: the name's index
+ * @out: receives the name, NUL-terminated
+ * @cap: size of @out
+ *
+ * Return: as ddz_str_get().
+ */
+int ddz_str_get_lut(const struct ddz_packed *p, const struct ddz_lut *lut,
+		    enum ddz_strkind kind, u32 idx, char *out, u32 cap)
+{
 	const struct ddz_strtab *t = &p->strs[kind];
 	u32 pos, i;
 	int rc;
@@ -237,11 +308,12 @@ int ddz_str_get(const struct ddz_packed *p, enum ddz_strkind kind, u32 idx,
 		return -ENOENT;
 	pos = t->chunk[idx / DDZ_STR_CHUNK];
 	for (i = idx - idx % DDZ_STR_CHUNK; i < idx; i++) {
-		rc = ddz_skip_str(&p->model, t->bits, &pos, t->nbits);
+		rc = ddz_skip_str(&p->model, lut, t->bits, &pos, t->nbits);
 		if (rc)
 			return rc;
 	}
-	return ddz_decode_str(&p->model, t->bits, &pos, t->nbits, out, cap);
+	return ddz_decode_str(&p->model, lut, t->bits, &pos, t->nbits, out,
+			      cap);
 }
 
 /**
@@ -254,6 +326,7 @@ void ddz_strit_begin(struct ddz_strit *it, const struct ddz_packed *p,
 		     enum ddz_strkind kind)
 {
 	it->p = p;
+	it->lut = NULL;
 	it->tab = &p->strs[kind];
 	it->pos = 0;
 	it->idx = 0;
@@ -274,7 +347,7 @@ int ddz_strit_next(struct ddz_strit *it, char *out, u32 cap)
 
 	if (it->idx >= it->tab->count)
 		return -ENOENT;
-	rc = ddz_decode_str(&it->p->model, it->tab->bits, &it->pos,
+	rc = ddz_decode_str(&it->p->model, it->lut, it->tab->bits, &it->pos,
 			    it->tab->nbits, out, cap);
 	if (rc >= 0)
 		it->idx++;
@@ -361,7 +434,7 @@ int ddz_blk_next(struct ddz_blkit *it)
 	int rc;
 
 	if (it->fmt_pending && !it->meta_only) {
-		rc = ddz_skip_str(&it->p->model, it->buf, &it->bitpos,
+		rc = ddz_skip_str(&it->p->model, it->lut, it->buf, &it->bitpos,
 				  it->bitend);
 		if (rc)
 			return rc;
@@ -409,7 +482,8 @@ int ddz_blk_format(struct ddz_blkit *it, char *out, u32 cap)
 
 	if (!it->fmt_pending || it->meta_only)
 		return -EINVAL;
-	rc = ddz_decode_str(&it->p->model, it->buf, &it->bitpos, it->bitend,
+	rc = ddz_decode_str(&it->p->model, it->lut, it->buf, &it->bitpos,
+			    it->bitend,
 			    out, cap);
 	if (rc >= 0)
 		it->fmt_pending = false;
@@ -439,6 +513,8 @@ struct ddz_train {
 	u32 rules[DDZ_MAX_SYMS];	/* left << 16 | right, by symbol */
 	u32 *hkey;
 	u32 *hcnt;
+	u32 *hused;		/* slots in use, to clear and scan them alone */
+	u32 nused;
 	u32 hmask;
 	u32 topk[DDZ_TOPK];		/* pair keys */
 	u32 topc[DDZ_TOPK];		/* their counts */
@@ -459,7 +535,9 @@ static void ddz_count_pairs(struct ddz_train *t)
 {
 	u32 i, prev = DDZ_HEMPTY;
 
-	memset(t->hkey, 0xff, (t->hmask + 1) * sizeof(u32));
+	for (i = 0; i < t->nused; i++)
+		t->hkey[t->hused[i]] = DDZ_HEMPTY;
+	t->nused = 0;
 	for (i = 0; i + 1 < t->nseq; i++) {
 		u32 a = t->seq[i], b = t->seq[i + 1], key, h;
 
@@ -485,6 +563,7 @@ static void ddz_count_pairs(struct ddz_train *t)
 			if (t->hkey[h] == DDZ_HEMPTY) {
 				t->hkey[h] = key;
 				t->hcnt[h] = 1;
+				t->hused[t->nused++] = h;
 				break;
 			}
 		}
@@ -511,10 +590,13 @@ static void ddz_pick_pairs(struct ddz_train *t, u32 want)
 	u32 ncand = 0, i, j, h;
 
 	/* keep the 4 * DDZ_TOPK best, sorted by count, then by key */
-	for (h = 0; h <= t->hmask; h++) {
-		u32 k = t->hkey[h], c = t->hcnt[h];
+	for (j = 0; j < t->nused; j++) {
+		u32 k, c;
 
-		if (k == DDZ_HEMPTY || c < DDZ_MIN_COUNT)
+		h = t->hused[j];
+		k = t->hkey[h];
+		c = t->hcnt[h];
+		if (c < DDZ_MIN_COUNT)
 			continue;
 		if (ncand == ARRAY_SIZE(candk) &&
 		    (c < candc[ncand - 1] ||
@@ -583,6 +665,7 @@ static void ddz_apply_pairs(struct ddz_train *t)
 static void ddz_train_merges(struct ddz_train *t)
 {
 	while (t->nsyms < DDZ_MAX_SYMS) {
+		ddz_cond_resched();
 		ddz_count_pairs(t);
 		ddz_pick_pairs(t, min_t(u32, DDZ_TOPK,
 					DDZ_MAX_SYMS - t->nsyms));
@@ -841,13 +924,15 @@ static int ddz_build_codes(struct ddz_packer *pk, struct ddz_packed *p,
 	t->hmask = i - 1;
 	t->hkey = ddz_alloc(i * sizeof(u32));
 	t->hcnt = ddz_alloc(i * sizeof(u32));
+	t->hused = ddz_alloc(i * sizeof(u32));
 	freq = ddz_zalloc(DDZ_MAX_SYMS * sizeof(*freq));
 	codes = ddz_alloc(DDZ_MAX_SYMS * sizeof(*codes));
 	lens = ddz_alloc(DDZ_MAX_SYMS);
 	pk->boff = ddz_alloc((pk->nstr + 1) * sizeof(u32));
-	if (!t->seq || !t->hkey || !t->hcnt || !freq || !codes || !lens ||
-	    !pk->boff)
+	if (!t->seq || !t->hkey || !t->hcnt || !t->hused || !freq || !codes ||
+	    !lens || !pk->boff)
 		goto out;
+	memset(t->hkey, 0xff, i * sizeof(u32));
 
 	for (s = 0; s < DDZ_SYM_RULE0; s++)
 		t->tlen[s] = s < DDZ_SYM_EOS ? 1 : 0;
@@ -933,6 +1018,7 @@ out:
 		ddz_free(t->seq);
 		ddz_free(t->hkey);
 		ddz_free(t->hcnt);
+		ddz_free(t->hused);
 	}
 	ddz_free(t);
 	ddz_free(freq);

@@ -42,6 +42,7 @@
  * objects per page.
  */
 #define DDZ_OBJ_SIZE		2040
+#define DDZ_LUT_BITS		10	/* codes ddz_lut resolves in one step */
 #define DDZ_BLK_MAX_SITES	128	/* sites per block, at most */
 #define DDZ_STR_CHUNK		16	/* names per index entry */
 #define DDZ_STR_MAX		1024	/* longest string a table may hold */
@@ -69,6 +70,19 @@ struct ddz_model {
 	u8 *rules;
 	u8 *sorted;
 	u16 count[DDZ_MAXBITS + 1];
+};
+
+/**
+ * struct ddz_lut - decoding tables of one model (see ddz_lut_build())
+ * @e: by the next DDZ_LUT_BITS bits: symbol << 4 | code length, or 0 when
+ *	the code is longer
+ * @ends: bit per symbol: it ends a string
+ *
+ * Not kept per table: built when needed into a buffer the caller owns.
+ */
+struct ddz_lut {
+	u16 e[1 << DDZ_LUT_BITS];
+	u8 ends[DDZ_MAX_SYMS / 8];
 };
 
 /**
@@ -155,16 +169,21 @@ void ddz_packed_free(struct ddz_packed *p);
 
 int ddz_str_get(const struct ddz_packed *p, enum ddz_strkind kind, u32 idx,
 		char *out, u32 cap);
+int ddz_str_get_lut(const struct ddz_packed *p, const struct ddz_lut *lut,
+		    enum ddz_strkind kind, u32 idx, char *out, u32 cap);
+void ddz_lut_build(const struct ddz_model *m, struct ddz_lut *lut);
 
 /**
  * struct ddz_strit - walks all interned names of one kind in order
  * @p: the packed table
+ * @lut: decoding tables, or NULL (set by the caller after begin)
  * @tab: the kind's names
  * @pos: bit position of the next name
  * @idx: index of the next name
  */
 struct ddz_strit {
 	const struct ddz_packed *p;
+	const struct ddz_lut *lut;
 	const struct ddz_strtab *tab;
 	u32 pos;
 	u32 idx;
@@ -190,6 +209,7 @@ struct ddz_site_meta {
 /**
  * struct ddz_blkit - walks the sites of one block in order
  * @p: the packed table
+ * @lut: decoding tables, or NULL (set by the caller after begin)
  * @buf: the block's bytes (a copy, or a mapping)
  * @meta: position of the next site's header
  * @meta_end: end of the headers
@@ -204,6 +224,7 @@ struct ddz_site_meta {
  */
 struct ddz_blkit {
 	const struct ddz_packed *p;
+	const struct ddz_lut *lut;
 	const u8 *buf;
 	u32 meta, meta_end;
 	u32 bitpos, bitend;

@@ -82,6 +82,24 @@ u32 ddz_block_of(const struct ddz_table *t, u32 idx)
 }
 
 /**
+ * ddz_lut_for - the decoding tables of a table's model
+ * @t: the table
+ *
+ * One set of tables is kept, rebuilt when another table needs it.
+ *
+ * Context: under ddz.lock; the tables stay valid until it is dropped.
+ * Return: the tables.
+ */
+const struct ddz_lut *ddz_lut_for(struct ddz_table *t)
+{
+	if (ddz.lut_id != t->id) {
+		ddz_lut_build(&t->packed.model, ddz.lut);
+		ddz.lut_id = t->id;
+	}
+	return ddz.lut;
+}
+
+/**
  * ddz_read_block - copy a block out of the pool
  * @t: the table
  * @b: the block's index
@@ -111,6 +129,9 @@ static int ddz_seek(struct ddz_table *t, u32 b, const u8 *buf, u32 idx,
 	if (rc)
 		return rc;
 	it->meta_only = meta_only;
+	/* without the lock (a print's miss), no decoding tables */
+	if (!meta_only)
+		it->lut = ddz_lut_for(t);
 	for (k = t->blk_first[b]; k <= idx; k++) {
 		rc = ddz_blk_next(it);
 		if (rc)
@@ -126,6 +147,7 @@ static int ddz_seek(struct ddz_table *t, u32 b, const u8 *buf, u32 idx,
  * @d: receives the names (those already there for the same indexes of
  *	the same table are kept)
  *
+ * Context: under ddz.lock.
  * Return: 0 or a negative errno.
  */
 int ddz_decode_names(struct ddz_table *t, const struct ddz_site_meta *m,
@@ -145,9 +167,9 @@ int ddz_decode_names(struct ddz_table *t, const struct ddz_site_meta *m,
 		if (k == DDZ_STR_CLASS && !want[k]) {
 			d->cls[0] = '\0';
 		} else {
-			rc = ddz_str_get(&t->packed, k,
-					 k == DDZ_STR_CLASS ? want[k] - 1 :
-					 want[k], out[k], DDZ_STR_MAX + 1);
+			rc = ddz_str_get_lut(&t->packed, ddz_lut_for(t), k,
+					     k == DDZ_STR_CLASS ? want[k] - 1 :
+					     want[k], out[k], DDZ_STR_MAX + 1);
 			if (rc < 0) {
 				d->idx[k] = U32_MAX;
 				return rc;
@@ -314,6 +336,7 @@ static int ddz_cache_fill(struct ddz_table *t)
 		rc = ddz_blk_begin(&it, &t->packed, ddz.scratch, DDZ_OBJ_SIZE);
 		if (rc)
 			return rc;
+		it.lut = ddz_lut_for(t);
 		for (idx = t->blk_first[b]; idx < end; idx++) {
 			rc = ddz_blk_next(&it);
 			if (rc)
@@ -354,7 +377,7 @@ void ddz_note_enabled_lookup(struct ddz_table *t, u32 idx)
 	} else {
 		atomic64_inc(&ddz.misses);
 		if (!ddz_cache_full())
-			schedule_work(&ddz.rewarm);
+			queue_work(system_unbound_wq, &ddz.rewarm);
 	}
 }
 
@@ -684,6 +707,7 @@ static u8 *ddz_name_matches(struct ddz_table *t, enum ddz_strkind kind,
 		return ERR_PTR(-ENOMEM);
 	*any = false;
 	ddz_strit_begin(&sit, &t->packed, kind);
+	sit.lut = ddz_lut_for(t);
 	for (i = 0; i < n; i++) {
 		rc = ddz_strit_next(&sit, buf, DDZ_STR_MAX + 1);
 		if (rc < 0) {
@@ -709,19 +733,57 @@ static u8 *ddz_name_matches(struct ddz_table *t, enum ddz_strkind kind,
 	return m;
 }
 
-/* Apply a query to one table; returns the callsites it matched. */
+/* Whether a query filters on names of @kind. */
+static bool ddz_query_has(const struct ddz_query *q, enum ddz_strkind kind)
+{
+	switch (kind) {
+	case DDZ_STR_MOD:
+		return q->module;
+	case DDZ_STR_FILE:
+		return q->filename;
+	case DDZ_STR_FUNC:
+		return q->function;
+	default:
+		return q->class_string;
+	}
+}
+
+/* Whether the site @it is on passes the query's tests but the format. */
+static bool ddz_site_selected(const struct ddz_query *q, u8 *const *match,
+			      const struct ddz_site_meta *m)
+{
+	if ((match[DDZ_STR_MOD] && !match[DDZ_STR_MOD][m->mod]) ||
+	    (match[DDZ_STR_FILE] && !match[DDZ_STR_FILE][m->file]) ||
+	    (match[DDZ_STR_FUNC] && !match[DDZ_STR_FUNC][m->func]))
+		return false;
+	/* without "class", class'd sites are left alone */
+	if (q->class_string ? !m->cls || !match[DDZ_STR_CLASS][m->cls - 1] :
+	    m->cls != 0)
+		return false;
+	return ddz_match_line(q, m->lineno);
+}
+
+/*
+ * Apply a query to one table; returns the callsites it matched.
+ *
+ * Names are matched once each, not once per site.  Blocks are walked over
+ * their site headers alone unless the query has a format, and walked again
+ * with the formats only when sites were enabled, to cache them.
+ */
 static int ddz_change_table(struct ddz_table *t, const struct ddz_query *q,
 			    const struct ddz_flag_settings *mods)
 {
 	u8 *match[DDZ_NSTRKINDS] = { NULL };
+	DECLARE_BITMAP(enable, DDZ_BLK_MAX_SITES);
 	struct ddz_decoded *d = ddz.dec;
+	const struct ddz_lut *lut = ddz_lut_for(t);
 	struct ddz_blkit it;
 	int nfound = 0, rc = 0, k;
 	bool any;
 	u32 b;
 
 	for (k = 0; k < DDZ_NSTRKINDS; k++) {
-		if (k == DDZ_STR_CLASS && !q->class_string)
+		if (!ddz_query_has(q, k))
 			continue;
 		match[k] = ddz_name_matches(t, k, q, &any);
 		if (IS_ERR(match[k])) {
@@ -736,15 +798,17 @@ static int ddz_change_table(struct ddz_table *t, const struct ddz_query *q,
 	d->table_id = 0;
 
 	for (b = 0; b < t->nblocks; b++) {
+		u32 first = t->blk_first[b], idx, nenable = 0;
 		u32 end = b + 1 < t->nblocks ? t->blk_first[b + 1] : t->nsites;
-		u32 idx;
 
+		bitmap_zero(enable, DDZ_BLK_MAX_SITES);
 		ddz_read_block(t, b, ddz.scratch);
 		rc = ddz_blk_begin(&it, &t->packed, ddz.scratch, DDZ_OBJ_SIZE);
 		if (rc)
 			goto out;
-		for (idx = t->blk_first[b]; idx < end; idx++) {
-			struct ddz_site_meta *m = &it.site;
+		it.lut = lut;
+		it.meta_only = !q->format;
+		for (idx = first; idx < end; idx++) {
 			unsigned int old, new;
 
 			rc = ddz_blk_next(&it);
@@ -752,16 +816,7 @@ static int ddz_change_table(struct ddz_table *t, const struct ddz_query *q,
 				rc = rc == -ENOENT ? -EINVAL : rc;
 				goto out;
 			}
-			if (!match[DDZ_STR_MOD][m->mod] ||
-			    !match[DDZ_STR_FILE][m->file] ||
-			    !match[DDZ_STR_FUNC][m->func])
-				continue;
-			/* without "class", class'd sites are left alone */
-			if (q->class_string ?
-			    !m->cls || !match[DDZ_STR_CLASS][m->cls - 1] :
-			    m->cls != 0)
-				continue;
-			if (!ddz_match_line(q, m->lineno))
+			if (!ddz_site_selected(q, match, &it.site))
 				continue;
 			if (q->format) {
 				rc = ddz_cur_format(&it, d);
@@ -778,13 +833,32 @@ static int ddz_change_table(struct ddz_table *t, const struct ddz_query *q,
 			WRITE_ONCE(t->flags[idx], new);
 			if (!old) {
 				t->nenabled++;
-				rc = ddz_cache_cur(t, idx, &it);
-				if (rc)
-					goto out;
+				__set_bit(idx - first, enable);
+				nenable++;
 			} else if (!new) {
 				t->nenabled--;
 				ddz_cache_drop(t, idx);
 			}
+		}
+		if (!nenable || ddz_cache_full())
+			continue;
+		/* cache the sites just enabled: walk the block with formats */
+		rc = ddz_blk_begin(&it, &t->packed, ddz.scratch, DDZ_OBJ_SIZE);
+		if (rc)
+			goto out;
+		it.lut = lut;
+		for (idx = first; idx < end && nenable; idx++) {
+			rc = ddz_blk_next(&it);
+			if (rc) {
+				rc = rc == -ENOENT ? -EINVAL : rc;
+				goto out;
+			}
+			if (!test_bit(idx - first, enable))
+				continue;
+			nenable--;
+			rc = ddz_cache_cur(t, idx, &it);
+			if (rc)
+				goto out;
 		}
 	}
 	rc = 0;
@@ -986,15 +1060,16 @@ static int ddz_prefix_miss(struct ddz_table *t, u32 idx, unsigned int flags,
 		spin_unlock(&ddz.miss_lock);
 		if (rc >= 0 || rc == -E2BIG) {
 			atomic64_inc(&ddz.misses);
+			/* unbound: the printing task may not yield soon */
 			if (!ddz_cache_full())
-				schedule_work(&ddz.rewarm);
+				queue_work(system_unbound_wq, &ddz.rewarm);
 			return ddz_add_parts(buf, pos, flags, t->name, func,
 					     file, lineno, true);
 		}
 	}
 	atomic64_inc(&ddz.degraded);
 	if (!ddz_cache_full())
-		schedule_work(&ddz.rewarm);
+		queue_work(system_unbound_wq, &ddz.rewarm);
 	return ddz_add_parts(buf, pos, flags, t->name, NULL, NULL, 0, false);
 }
 
@@ -1206,7 +1281,9 @@ static int __init ddz_init(void)
 	ddz.scratch = kmalloc(DDZ_OBJ_SIZE, GFP_KERNEL);
 	ddz.miss_scratch = kmalloc(DDZ_OBJ_SIZE, GFP_KERNEL);
 	ddz.dec = kmalloc(sizeof(*ddz.dec), GFP_KERNEL);
-	if (!ddz.pool || !ddz.scratch || !ddz.miss_scratch || !ddz.dec)
+	ddz.lut = kmalloc(sizeof(*ddz.lut), GFP_KERNEL);
+	if (!ddz.pool || !ddz.scratch || !ddz.miss_scratch || !ddz.dec ||
+	    !ddz.lut)
 		goto fail;
 	INIT_WORK(&ddz.rewarm, ddz_rewarm_fn);
 
@@ -1231,6 +1308,7 @@ fail_unreg:
 	ddz_table_unload(0, &count);
 	cancel_work_sync(&ddz.rewarm);
 fail:
+	kfree(ddz.lut);
 	kfree(ddz.dec);
 	kfree(ddz.miss_scratch);
 	kfree(ddz.scratch);
@@ -1259,6 +1337,7 @@ static void __exit ddz_exit(void)
 		pr_err("leak: %lu pool pages at exit\n", pages);
 	/* entries freed with kfree_rcu() must be gone before the module */
 	rcu_barrier();
+	kfree(ddz.lut);
 	kfree(ddz.dec);
 	kfree(ddz.miss_scratch);
 	kfree(ddz.scratch);

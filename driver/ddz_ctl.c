@@ -82,6 +82,7 @@ static int ddz_iter_load(struct ddz_iter *it)
 	ddz_read_block(it->t, b, it->buf);
 	it->blk = b;
 	rc = ddz_blk_begin(&it->it, &it->t->packed, it->buf, DDZ_OBJ_SIZE);
+	it->it.lut = ddz_lut_for(it->t);
 	for (k = it->t->blk_first[b]; !rc && k <= it->idx; k++)
 		rc = ddz_blk_next(&it->it);
 	return rc == -ENOENT ? -EINVAL : rc;
@@ -111,6 +112,8 @@ static void *ddz_iter_seek(struct ddz_iter *it, loff_t pos)
 			   it->t->blk_first[it->blk + 1] == it->idx) {
 			rc = ddz_iter_load(it);
 		} else {
+			/* the tables may have been rebuilt for another table */
+			it->it.lut = ddz_lut_for(it->t);
 			rc = ddz_blk_next(&it->it);
 		}
 	} else {

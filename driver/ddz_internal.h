@@ -134,6 +134,8 @@ struct ddz_decoded {
  * @shrinker: drops cached callsites under memory pressure
  * @scratch: one block copied out of the pool, under @lock
  * @dec: decode buffers, under @lock
+ * @lut: decoding tables of one table's model, under @lock
+ * @lut_id: the table @lut belongs to (0: none)
  * @miss_lock: guards @miss_scratch
  * @miss_scratch: one block, for prints whose callsite is not cached
  * @rewarm: refills the cache after misses
@@ -156,6 +158,8 @@ struct ddz_store {
 	struct shrinker *shrinker;
 	u8 *scratch;
 	struct ddz_decoded *dec;
+	struct ddz_lut *lut;
+	u32 lut_id;
 	spinlock_t miss_lock;
 	u8 *miss_scratch;
 	struct work_struct rewarm;
@@ -169,6 +173,7 @@ extern struct ddz_store ddz;
 
 int ddz_read_block(struct ddz_table *t, u32 b, u8 *buf);
 u32 ddz_block_of(const struct ddz_table *t, u32 idx);
+const struct ddz_lut *ddz_lut_for(struct ddz_table *t);
 int ddz_decode_names(struct ddz_table *t, const struct ddz_site_meta *m,
 		     struct ddz_decoded *d);
 struct ddz_table *ddz_table_load(const char *name, char *text, size_t len,

@@ -7,9 +7,11 @@
  * ("ok N - ..." or "not ok N - ...") and a summary.  Afterwards, writing N
  * to its parameters prints:
  *
- *   fire      N prints from process context (ddz_selftest_hot())
- *   fire_irq  N prints from a hrtimer (hard interrupt) and N from a timer
- *             (soft interrupt), waiting for them
+ *   fire         N prints from process context (ddz_selftest_hot())
+ *   fire_irq     N prints from a hrtimer (hard interrupt) and N from a
+ *                timer (soft interrupt), waiting for them
+ *   fire_kernel  N prints through the kernel's own dynamic debug
+ *                (pr_debug()), the benchmark's baseline
  *
  * which the VM tests and the dyndbg benchmark use.
  */
@@ -41,6 +43,12 @@ static void ddz_st_check(bool pass, const char *what)
 static noinline void ddz_selftest_hot(unsigned int i)
 {
 	ddz_pr_debug("hot print %u\n", i);
+}
+
+/* The same print through the kernel's dynamic debug, for comparison. */
+static noinline void ddz_selftest_kernel_hot(unsigned int i)
+{
+	pr_debug("hot print %u\n", i);
 }
 
 static noinline void ddz_selftest_cold(const char *why)
@@ -87,6 +95,19 @@ static int ddz_st_fire_set(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
+static int ddz_st_fire_kernel_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int n, i;
+	int rc = kstrtouint(val, 0, &n);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		ddz_selftest_kernel_hot(i);
+	return 0;
+}
+
 static int ddz_st_fire_irq_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int n;
@@ -108,12 +129,18 @@ static const struct kernel_param_ops ddz_st_fire_ops = {
 	.set = ddz_st_fire_set,
 };
 
+static const struct kernel_param_ops ddz_st_fire_kernel_ops = {
+	.set = ddz_st_fire_kernel_set,
+};
+
 static const struct kernel_param_ops ddz_st_fire_irq_ops = {
 	.set = ddz_st_fire_irq_set,
 };
 
 module_param_cb(fire, &ddz_st_fire_ops, NULL, 0200);
 MODULE_PARM_DESC(fire, "write N: N debug prints from process context");
+module_param_cb(fire_kernel, &ddz_st_fire_kernel_ops, NULL, 0200);
+MODULE_PARM_DESC(fire_kernel, "write N: N prints through the kernel's pr_debug()");
 module_param_cb(fire_irq, &ddz_st_fire_irq_ops, NULL, 0200);
 MODULE_PARM_DESC(fire_irq, "write N: N prints from hard and N from soft interrupt context");
 

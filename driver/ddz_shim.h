@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -32,6 +33,7 @@
 #define ddz_alloc_resident(n)	((n) > PAGE_SIZE ? vmalloc(n) : \
 				 kmalloc((n), GFP_KERNEL))
 #define ddz_err(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
+#define ddz_cond_resched()	cond_resched()
 #define ddz_sort(base, num, size, cmp)	sort((base), (num), (size), (cmp), NULL)
 
 #else /* user space */
@@ -67,6 +69,7 @@ typedef int64_t s64;
 #define ddz_zalloc(n)		calloc(1, (n))
 #define ddz_free(p)		free(p)
 #define ddz_alloc_resident(n)	malloc(n)
+#define ddz_cond_resched()	do { } while (0)
 #define ALIGN(x, a)		(((x) + (a) - 1) & ~((a) - 1))
 #define ddz_sort(base, num, size, cmp)	qsort((base), (num), (size), (cmp))
 

@@ -40,8 +40,9 @@ static int emit(void *ctx, u32 first, u32 nsites, const u8 *data)
 }
 
 /* Decode every site back; count those equal to @recs. */
-static u32 decode_all(const struct ddz_packed *p, const struct blocks *b,
-		      const struct ddz_rec *recs, u32 n, int *errors)
+static u32 decode_all(const struct ddz_packed *p, const struct ddz_lut *lut,
+		      const struct blocks *b, const struct ddz_rec *recs, u32 n,
+		      int *errors)
 {
 	static char fmt[DDZ_STR_MAX + 1], name[4][DDZ_STR_MAX + 1];
 	u32 i, k = 0, same = 0;
@@ -52,28 +53,32 @@ static u32 decode_all(const struct ddz_packed *p, const struct blocks *b,
 		int rc = ddz_blk_begin(&it, p, b->data + (size_t)i * DDZ_OBJ_SIZE,
 				       DDZ_OBJ_SIZE);
 
+		if (!i)
+			k = b->first[0];
 		if (rc || b->first[i] != k) {
 			(*errors)++;
 			continue;
 		}
+		it.lut = lut;
 		while (!(rc = ddz_blk_next(&it))) {
-			const struct ddz_rec *r = &recs[k];
+			const struct ddz_rec *r = &recs[k - b->first[0]];
 			bool eq;
 
 			if (ddz_blk_format(&it, fmt, sizeof(fmt)) < 0 ||
-			    ddz_str_get(p, DDZ_STR_MOD, it.site.mod, name[0],
-					sizeof(name[0])) < 0 ||
-			    ddz_str_get(p, DDZ_STR_FILE, it.site.file, name[1],
-					sizeof(name[1])) < 0 ||
-			    ddz_str_get(p, DDZ_STR_FUNC, it.site.func, name[2],
-					sizeof(name[2])) < 0 ||
+			    ddz_str_get_lut(p, lut, DDZ_STR_MOD, it.site.mod,
+					    name[0], sizeof(name[0])) < 0 ||
+			    ddz_str_get_lut(p, lut, DDZ_STR_FILE, it.site.file,
+					    name[1], sizeof(name[1])) < 0 ||
+			    ddz_str_get_lut(p, lut, DDZ_STR_FUNC, it.site.func,
+					    name[2], sizeof(name[2])) < 0 ||
 			    (it.site.cls &&
-			     ddz_str_get(p, DDZ_STR_CLASS, it.site.cls - 1,
-					 name[3], sizeof(name[3])) < 0)) {
+			     ddz_str_get_lut(p, lut, DDZ_STR_CLASS,
+					     it.site.cls - 1, name[3],
+					     sizeof(name[3])) < 0)) {
 				(*errors)++;
 				break;
 			}
-			eq = k < n && !strcmp(fmt, r->format) &&
+			eq = k - b->first[0] < n && !strcmp(fmt, r->format) &&
 			     !strcmp(name[0], r->modname) &&
 			     !strcmp(name[1], r->filename) &&
 			     !strcmp(name[2], r->function) &&
@@ -95,6 +100,7 @@ static void test_corpus(void)
 	static unsigned int flags[20000];
 	struct blocks b = { 0 };
 	struct ddz_pack_stats st;
+	static struct ddz_lut lut;
 	struct ddz_packed p;
 	char *text, *line, *next;
 	size_t len = 0, cap = 1 << 20;
@@ -128,9 +134,13 @@ static void test_corpus(void)
 	is_int(rc, 0, "the corpus packs");
 	if (rc)
 		return;
-	same = decode_all(&p, &b, recs, n, &errors);
+	same = decode_all(&p, NULL, &b, recs, n, &errors);
 	ok(same == n && !errors, "all %u callsites decode back (%u same, %d errors)",
 	   n, same, errors);
+	ddz_lut_build(&p.model, &lut);
+	same = decode_all(&p, &lut, &b, recs, n, &errors);
+	ok(same == n && !errors,
+	   "and through the decoding tables (%u same, %d errors)", same, errors);
 
 	/*
 	 * Memory as damon_dyndbg counts it: pool objects two to a page, the
@@ -181,7 +191,16 @@ static void test_corpus(void)
 				blk[(seed >> 8) % (i < 100 ? 64 : DDZ_OBJ_SIZE)] ^=
 					1 << (seed % 8);
 			}
-			decode_all(&p, &b, recs, n, &errors);
+			{
+				struct blocks one = {
+					.n = 1, .first = &b.first[i % b.n],
+					.data = blk,
+				};
+
+				decode_all(&p, i % 2 ? &lut : NULL, &one,
+					   recs + one.first[0],
+					   n - one.first[0], &errors);
+			}
 			bad += errors != 0;
 			memcpy(blk, save, DDZ_OBJ_SIZE);
 		}
@@ -223,7 +242,8 @@ static void test_random(void)
 	u32 round, fails = 0, tables = 0;
 
 	for (round = 0; round < 40; round++) {
-		u32 n = 1 + rnd(round < 20 ? 50 : 3000), i, same;
+		/* small tables, large ones, and some with long strings */
+		u32 n = 1 + rnd(round < 20 ? 50 : round % 3 ? 3000 : 300), i, same;
 		struct ddz_rec *recs = calloc(n, sizeof(*recs));
 		char **pool = calloc(8, sizeof(char *));
 		struct blocks b = { 0 };
@@ -248,7 +268,11 @@ static void test_random(void)
 			fails++;
 			printf("# round %u: pack failed %d\n", round, rc);
 		} else {
-			same = decode_all(&p, &b, recs, n, &errors);
+			static struct ddz_lut rl;
+
+			ddz_lut_build(&p.model, &rl);
+			same = decode_all(&p, round % 2 ? &rl : NULL, &b, recs,
+					  n, &errors);
 			if (same != n || errors) {
 				fails++;
 				printf("# round %u: %u of %u same, %d errors\n",

@@ -25,7 +25,7 @@
 /* Largest write() the control device takes, as the kernel's control file. */
 #define DAMON_DYNDBG_MAX_QUERY		4095
 /* Largest table text DAMON_DYNDBG_IOC_LOAD takes. */
-#define DAMON_DYNDBG_MAX_LOAD		(16 * 1024 * 1024)
+#define DAMON_DYNDBG_MAX_LOAD		(4 * 1024 * 1024)
 /* Longest table name, NUL included. */
 #define DAMON_DYNDBG_NAME_LEN		32
 
