@@ -104,3 +104,12 @@ $(addprefix $(BUILD)/modules-$(KREL_612)/driver/,$(DDZ_TEST_KOS)): \
 VM_PAYLOAD += $(foreach k,$(DDZ_TEST_KOS),\
 	$(BUILD)/modules-$(KREL_612)/driver/$(k):modules/$(k))
 endif
+
+# The timing helper the guest half uses.
+$(BUILD)/static/dyndbg_time: bench/dyndbg_time.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -Werror $(CFLAGS) -static -o $@ $<
+VM_PAYLOAD += $(BUILD)/static/dyndbg_time:bin/dyndbg_time
+# (vm-payload's prerequisites were fixed before these lines were read)
+vm-payload: $(BUILD)/static/dyndbg_time \
+	$(if $(KREL_612),$(addprefix $(BUILD)/modules-$(KREL_612)/driver/,$(DDZ_TEST_KOS)))
