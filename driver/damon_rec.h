@@ -38,12 +38,14 @@
 
 #include "compat.h"
 #include "damon_rec_enc.h"
+#include "ddz.h"
 
 /*
- * Debug prints of the recorder.  Every one goes through this macro so that
- * they can all be routed to another store at once.
+ * Debug prints of the recorder.  Every one goes through this macro: they are
+ * callsites of the damon_dyndbg store (ddz.h), controlled through
+ * /dev/damon_dyndbg ("damonctl debug").
  */
-#define drec_dbg(fmt, ...)	pr_debug(fmt, ##__VA_ARGS__)
+#define drec_dbg(fmt, ...)	ddz_pr_debug(fmt, ##__VA_ARGS__)
 
 /*
  * Buffers preallocated at start.  The pool grows, with atomic allocations,

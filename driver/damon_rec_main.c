@@ -740,12 +740,19 @@ static int __init drec_init(void)
 
 	d->tp = drec_find_tracepoint();
 
+	/* the debug prints' callsites, to damon_dyndbg before any print */
+	err = DDZ_MODULE_REGISTER();
+	if (err)
+		return err;
 	d->wq = alloc_workqueue("damon_rec", WQ_UNBOUND, 1);
-	if (!d->wq)
+	if (!d->wq) {
+		DDZ_MODULE_UNREGISTER();
 		return -ENOMEM;
+	}
 	err = misc_register(&drec_misc);
 	if (err) {
 		destroy_workqueue(d->wq);
+		DDZ_MODULE_UNREGISTER();
 		return err;
 	}
 	return 0;
@@ -770,6 +777,7 @@ static void __exit drec_exit(void)
 	kfree(d->path);
 	if (d->out_fd_file)
 		fput(d->out_fd_file);
+	DDZ_MODULE_UNREGISTER();
 }
 
 module_init(drec_init);
