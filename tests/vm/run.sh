@@ -546,7 +546,7 @@ unpack() {
 		if tar -x -f "$d/out.tar" -C "$d/pack" 2>"$d/tar.err"; then
 			rm -f "$d/out.tar" "$d/tar.err"
 		else
-			fails+=("${pre}the results tar stream is damaged (see $d/tar.err)")
+			fails+=("the results tar stream is damaged (see $d/tar.err)")
 		fi
 	fi
 	mkdir -p "$d/pack/out"
@@ -570,7 +570,14 @@ nok_all=0 plan_all=0 tries=1 boots='' runs='' notes=()
 for ((k = 1; k <= nshards; k++)); do
 	sd=$(sdir "$k")
 	pre=
-	[ "$nshards" = 1 ] || pre="shard $k ($(shard_names "$k")): "
+	[ "$nshards" = 1 ] || pre="shard $k: "
+	# The first file whose tests did not all report, in shard mode.
+	at=
+	if [ "$nshards" -gt 1 ]; then
+		at=$(awk 'FILENAME == ARGV[1] { done[$2] = 1; next }
+			$1 > 0 && !($2 in done) { print " (in " $2 ")"; exit }' \
+			"$sd/durations.txt" "$sd/files.list")
+	fi
 	nfails=${#fails[@]}
 	# shellcheck source=/dev/null
 	. "$sd/state"
@@ -579,24 +586,24 @@ for ((k = 1; k <= nshards; k++)); do
 	runs="$runs${runs:++}$run_s"
 	unpack "$sd"
 
-	[ $began = 1 ] || fails+=("${pre}the boot failed before the job began")
-	[ $timed_out = 1 ] && [ $began = 1 ] && fails+=("${pre}timed out: $why")
+	[ $began = 1 ] || fails+=("the boot failed before the job began")
+	[ $timed_out = 1 ] && [ $began = 1 ] && fails+=("timed out: $why$at")
 
 	end=$(sed -n 's/.*DAMONREC-VM: END rc=\([0-9]*\).*/\1/p' "$sd/console.log" |
 		tail -n 1)
 	if [ $began = 1 ]; then
 		if [ -z "$end" ]; then
-			fails+=("${pre}no end marker on the console")
+			fails+=("no end marker on the console")
 		elif [ "$end" != 0 ]; then
-			fails+=("${pre}the guest job exited $end")
+			fails+=("the guest job exited $end")
 		fi
-		[ -s "$sd/dmesg.txt" ] || fails+=("${pre}no guest dmesg came back")
+		[ -s "$sd/dmesg.txt" ] || fails+=("no guest dmesg came back")
 	fi
 
 	trouble=$(cat "$sd/console.log" "$sd/dmesg.txt" 2>/dev/null |
 		grep -v -e 'Command line:' -e 'Kernel command line:' -e 'DAMONREC-VM: ' |
 		grep -E "$bad" | head -n 20)
-	[ -z "$trouble" ] || fails+=("${pre}kernel trouble in the console or dmesg")
+	[ -z "$trouble" ] || fails+=("kernel trouble in the console or dmesg")
 
 	plan=
 	if [ "$mode" = tests ] && [ $began = 1 ]; then
@@ -605,23 +612,30 @@ for ((k = 1; k <= nshards; k++)); do
 		nnot=$(grep -c '^not ok ' "$sd/stream.txt")
 		nok_all=$((nok_all + nok))
 		if [ -z "$plan" ]; then
-			fails+=("${pre}no TAP plan from bats")
+			fails+=("no TAP plan from bats")
 		elif [ $((nok + nnot)) != "$plan" ]; then
-			fails+=("${pre}$((nok + nnot)) of $plan tests reported")
+			fails+=("$((nok + nnot)) of $plan tests reported$at")
 		fi
 		if [ "$nnot" != 0 ]; then
 			msg="$nnot tests failed"
 			if [ "$nshards" -gt 1 ]; then
-				msg="$msg, in $(sed -n 's/^[0-9.]* not ok [0-9]* \[shard [0-9]*: \([^]]*\)\].*/\1/p' \
-					"$sd/times.txt" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+				msg="$msg ($(sed -n 's/^[0-9.]* not ok [0-9]* \[shard [0-9]*: \([^]]*\)\].*/\1/p' \
+					"$sd/times.txt" | sort -u | tr '\n' ' ' | sed 's/ $//'))"
 			fi
-			fails+=("$pre$msg")
+			fails+=("$msg")
 		fi
 	fi
 	[ -n "$plan" ] && [ -n "$plan_all" ] && plan_all=$((plan_all + plan))
 	[ -n "$plan" ] || plan_all=
 
-	[ ${#fails[@]} = "$nfails" ] || notes+=("$k")
+	if [ ${#fails[@]} != "$nfails" ]; then
+		notes+=("$k")
+		# One entry per shard: "shard K (FILES): reason, reason".
+		if [ "$nshards" -gt 1 ]; then
+			msg=$(printf '%s, ' "${fails[@]:nfails}")
+			fails=("${fails[@]:0:nfails}" "$pre${msg%, }")
+		fi
+	fi
 	if [ -n "$trouble" ]; then
 		echo "# ${pre}kernel trouble (console or $sd/dmesg.txt):"
 		sed 's/^/#   /' <<<"$trouble"
