@@ -125,10 +125,11 @@ static const struct argp_child sub_children[] = {
 };
 
 /* Subcommand parsers collect their positional arguments here. */
+#define MAX_WORDS 256
 struct sub_args {
 	int max;		/* positional arguments allowed */
 	int n;
-	char **words;
+	char *words[MAX_WORDS];
 	const char *name;	/* load --name */
 };
 
@@ -155,9 +156,6 @@ static error_t sub_parse(int key, char *arg, struct argp_state *state)
 static int sub_parse_args(const struct argp *argp, int argc, char **argv,
 			  struct sub_args *a)
 {
-	a->words = calloc(argc + 1, sizeof(*a->words));
-	if (!a->words)
-		die(EXIT_ERR, "out of memory");
 	return parse_args(argp, argc, argv, a, NULL);
 }
 
@@ -230,7 +228,7 @@ static const struct argp list_argp = {
 
 static int debug_list(int argc, char **argv)
 {
-	struct sub_args a = { .max = 256 };
+	struct sub_args a = { .max = MAX_WORDS };
 	struct list_filter filter = { .n = 0 };
 	char *text, *line, *next, *spec = NULL;
 	size_t len;
@@ -256,14 +254,48 @@ static int debug_list(int argc, char **argv)
 		}
 		memcpy(p, " +_", 4);
 		rc = ddz_exec_queries(spec, NULL, collect_query, &filter);
-		if (rc < 0)
-			die_usage("'%s' is not a match specification: %s", q,
+		if (rc < 0) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", q);
+			free(q);
+			free(spec);
+			die_usage("'%s' is not a match specification: %s", msg,
 				  strerror(-rc));
+		}
 		free(q);
 	}
 	text = slurp(control, &len);
-	if (!text)
+	if (!text) {
+		free(spec);
 		return open_error(control, errno);
+	}
+	/* check every line first: an error is then the only output */
+	for (line = text; line && *line; line = next) {
+		struct ddz_rec r;
+		unsigned int flags;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next = '\0';
+		if (*line && *line != '#') {
+			char *copy = strdup(line);
+
+			if (!copy)
+				die(EXIT_ERR, "out of memory");
+			rc = ddz_parse_line(copy, &r, &flags);
+			free(copy);
+			if (rc) {
+				rc = err_msg(EXIT_ERR, "%s: not a control-file line: %.60s",
+					     control, line);
+				free(text);
+				free(spec);
+				return rc;
+			}
+		}
+		if (next)
+			*next++ = '\n';
+	}
 	if (g.json) {
 		json_begin(stdout);
 		json_arr_open(NULL);
@@ -284,12 +316,7 @@ static int debug_list(int argc, char **argv)
 		copy = strdup(line);
 		if (!copy)
 			die(EXIT_ERR, "out of memory");
-		if (ddz_parse_line(copy, &r, &flags)) {
-			free(copy);
-			free(text);
-			return err_msg(EXIT_ERR, "%s: not a control-file line: %.60s",
-				       control, line);
-		}
+		ddz_parse_line(copy, &r, &flags);
 		if (!filter.n || line_selected(&filter, &r)) {
 			if (g.json)
 				json_site(&r, flags);
@@ -304,7 +331,6 @@ static int debug_list(int argc, char **argv)
 	}
 	free(text);
 	free(spec);
-	free(a.words);
 	return EXIT_OK;
 }
 
@@ -324,7 +350,7 @@ static const struct argp set_argp = {
 
 static int debug_set(int argc, char **argv)
 {
-	struct sub_args a = { .max = 256 };
+	struct sub_args a = { .max = MAX_WORDS };
 	ssize_t n;
 	size_t len;
 	char *q;
@@ -337,13 +363,14 @@ static int debug_set(int argc, char **argv)
 	q = join_words(a.n, a.words);
 	len = strlen(q);
 	fd = open(control, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		free(q);
 		return open_error(control, errno);
+	}
 	n = write(fd, q, len);
 	err = errno;
 	close(fd);
 	free(q);
-	free(a.words);
 	if (n < 0) {
 		if (err == E2BIG)
 			return err_msg(EXIT_ERR, "query rejected: %s (%zu bytes; at most %d)",
@@ -407,7 +434,6 @@ static int debug_stats(int argc, char **argv)
 
 	if (sub_parse_args(&stats_argp, argc, argv, &a))
 		return EXIT_OK;
-	free(a.words);
 	fd = open_store(O_RDONLY, &code);
 	if (fd < 0)
 		return code;
@@ -544,7 +570,6 @@ static int debug_load(int argc, char **argv)
 	}
 	close(fd);
 	free(text);
-	free(a.words);
 	if (g.json) {
 		json_begin(stdout);
 		json_obj_open(NULL);
@@ -578,7 +603,6 @@ static int debug_unload(int argc, char **argv)
 	    (parse_u64(a.words[0], &id) || !id || id > UINT32_MAX))
 		die_usage("'%s' is not a table id: give the id 'load' printed, or 'all'",
 			  a.words[0]);
-	free(a.words);
 	fd = open_store(O_RDONLY, &code);
 	if (fd < 0)
 		return code;
@@ -625,7 +649,6 @@ static int debug_drop_cache(int argc, char **argv)
 
 	if (sub_parse_args(&drop_argp, argc, argv, &a))
 		return EXIT_OK;
-	free(a.words);
 	fd = open_store(O_RDONLY, &code);
 	if (fd < 0)
 		return code;
