@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -566,6 +567,20 @@ static struct damonrec_writer *open_part(struct record *r,
 	return w;
 }
 
+/*
+ * A part whose writing failed (a full disk) before anything reached it is
+ * removed: an empty file is no record.
+ */
+static void drop_empty_part(struct record *r)
+{
+	char name[PATH_MAX];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%s.%u", r->a->output, r->part);
+	if (!stat(name, &st) && S_ISREG(st.st_mode) && !st.st_size)
+		unlink(name);
+}
+
 static bool close_part(struct record *r, struct damonrec_writer *w)
 {
 	uint64_t bytes = damonrec_writer_get_bytes(w);
@@ -573,6 +588,7 @@ static bool close_part(struct record *r, struct damonrec_writer *w)
 	if (damonrec_writer_close(w)) {
 		stream_fail(r, EXIT_ERR, "writing %s.%u: %s", r->a->output, r->part,
 			    strerror(errno));
+		drop_empty_part(r);
 		return false;
 	}
 	r->parts_bytes += bytes;
@@ -631,6 +647,9 @@ static void stream_split(struct record *r)
 		if (damonrec_writer_write(w, s)) {
 			stream_fail(r, EXIT_ERR, "writing %s.%u: %s", a->output, r->part,
 				    strerror(errno));
+			damonrec_writer_close(w);
+			w = NULL;
+			drop_empty_part(r);
 			writing = false;
 			continue;
 		}
