@@ -13,11 +13,14 @@
 #   make bench-dyndbg   the dyndbg benchmark alone
 #
 # Knobs: BENCH_RUNS (host runs per figure, 5), BENCH_ROUNDS (on/off window
-# pairs in the VM, 5), BENCH_WINDOW (seconds per window, 4),
+# pairs in the VM, 7), BENCH_WINDOW (seconds per window, 4),
 # BENCH_SIZE_SECS (seconds per size recording, 15), BENCH_DECODE_MB (size
 # of the generated v2 file, 100), BENCH_ICOUNT_SHIFT (qemu -icount shift, 1).
 #
-# The VM gets perf from the package archive: bench/perf-payload.sh fetches
+# The VM (qemu TCG with -icount and one vCPU, so that a task's CPU time
+# counts its instructions) gets damon_rec_bench.ko (bench/kmod/), which
+# fires damon_aggregated with synthetic snapshots to time the probe, and
+# perf from the package archive: bench/perf-payload.sh fetches
 # the linux-perf of the VM kernel's version and the libraries it needs with
 # apt-get download (cached under ~/.cache/damonrec/perf-VERSION/).
 #
@@ -44,12 +47,23 @@ bench:
 
 bench-perf: $(BENCH_PERF_DIR)/perf
 
+# damon_rec_bench.ko (bench/kmod/), for the VM kernel.
+BENCH_KMOD_DIR = $(BENCH_DIR)/kmod-$(VM_KREL)
+BENCH_KO = $(BENCH_KMOD_DIR)/damon_rec_bench.ko
+
+$(BENCH_KO): bench/kmod/damon_rec_bench.c bench/kmod/Kbuild
+	@mkdir -p $(@D)
+	@cp -p $^ $(@D)/
+	$(MAKE) -C $(VM_KDIR) M=$(abspath $(@D)) modules
+
 $(BENCH_PERF_DIR)/perf: bench/perf-payload.sh
 	@bench/perf-payload.sh $(VM_KREL) $(BENCH_PERF_DIR)
 
-bench-run: vm-payload $(DAMONCTL) $(BENCH_GEN_RECORD) $(BENCH_PERF_DIR)/perf
+bench-run: vm-payload $(DAMONCTL) $(BENCH_GEN_RECORD) $(BENCH_PERF_DIR)/perf \
+		$(BENCH_KO)
 	@BUILD='$(BUILD)' BENCH_DIR='$(BENCH_DIR)' DAMONCTL='$(DAMONCTL)' \
 		GEN_RECORD='$(BENCH_GEN_RECORD)' PERF_PAYLOAD='$(BENCH_PERF_DIR)' \
+		BENCH_KO='$(BENCH_KO)' \
 		VM_PAYLOAD='$(VM_PAYLOAD)' VM_RUNAS='$(VM_RUNAS)' \
 		VM_BUILD='$(VM_BUILD)' VM_KREL='$(VM_KREL)' BENCH_VM='$(BENCH_VM)' \
 		BENCH_RUNS='$(BENCH_RUNS)' BENCH_ROUNDS='$(BENCH_ROUNDS)' \
@@ -60,7 +74,7 @@ bench-run: vm-payload $(DAMONCTL) $(BENCH_GEN_RECORD) $(BENCH_PERF_DIR)/perf
 
 BENCH_VM ?= 1
 BENCH_RUNS ?= 5
-BENCH_ROUNDS ?= 5
+BENCH_ROUNDS ?= 7
 BENCH_WINDOW ?= 4
 BENCH_SIZE_SECS ?= 15
 BENCH_DECODE_MB ?= 100

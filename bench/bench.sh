@@ -11,18 +11,21 @@
 #                v3 and v2 while 'perf record -e damon:damon_aggregated'
 #                records the same kdamond (bench/vm-bench.sh)
 #   overhead     the kdamond's CPU time with the recording off and on, the
-#                probe's cost per region and the snapshots lost at
-#                --buf 4096 (bench/vm-bench.sh)
+#                probe's cost per region against perf's and the tracer's,
+#                and the snapshots lost at --buf 4096 (bench/vm-bench.sh)
 #   decoding     damonctl show, show --summary and convert on a generated v2
 #                file of BENCH_DECODE_MB MB, against cat (raw read)
 #   dyndbg       the figures of bench/dyndbg*.sh, when such a script exists
 #
-# The VM runs under qemu TCG with -icount: the guest's clock then counts
-# emulated instructions (2^shift ns each), so the kdamond's CPU time is a
-# count of its instructions that the host's load does not disturb.
+# The VM runs under qemu TCG with -icount and one vCPU: the guest's clock
+# then counts emulated instructions (2^shift ns each), so the kdamond's CPU
+# time is a count of its instructions that the host's load does not
+# disturb.  The probe's cost per event comes from damon_rec_bench.ko
+# (bench/kmod/), which fires damon_aggregated with synthetic snapshots.
 #
 # Environment (bench.mk sets it): BUILD, BENCH_DIR, DAMONCTL (host binary),
 # GEN_RECORD, PERF_PAYLOAD (bench/perf-payload.sh's output directory),
+# BENCH_KO (damon_rec_bench.ko for the VM kernel),
 # VM_PAYLOAD, VM_RUNAS, VM_KREL, and the knobs BENCH_RUNS (host runs per
 # figure, default 5), BENCH_ROUNDS, BENCH_WINDOW, BENCH_SIZE_SECS (see
 # vm-bench.sh), BENCH_DECODE_MB (default 100), BENCH_ICOUNT_SHIFT
@@ -110,7 +113,7 @@ vm_kernel=null vm_vcpus=null vm_mem_mib=null vm_perf=
 declare -A R=()
 if [ "$BENCH_VM" = 1 ]; then
 	cat >"$BENCH_DIR/vm-bench.conf" <<-EOF
-		BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+		BENCH_ROUNDS=${BENCH_ROUNDS:-7}
 		BENCH_WINDOW=${BENCH_WINDOW:-4}
 		BENCH_SIZE_SECS=${BENCH_SIZE_SECS:-15}
 	EOF
@@ -121,9 +124,11 @@ if [ "$BENCH_VM" = 1 ]; then
 	chmod 0755 "$BENCH_DIR/qemu-icount"
 	say "the VM part: record sizes and recording overhead (a few minutes)"
 	# A run directory of its own, which other VM runs do not prune.
-	QEMU=$BENCH_DIR/qemu-icount VM_BUILD=$BENCH_DIR/vm \
+	# One vCPU: with -icount, a task's CPU time is then its instructions
+	# (with two, round-robin vCPUs charge each other's time).
+	QEMU=$BENCH_DIR/qemu-icount VM_BUILD=$BENCH_DIR/vm VM_SMP=1 \
 		VM_RUNAS=${VM_RUNAS:-$BUILD/vm/runas} \
-		VM_PAYLOAD="${VM_PAYLOAD:-} $PERF_PAYLOAD:perf $BENCH_DIR/vm-bench.conf:bench.conf" \
+		VM_PAYLOAD="${VM_PAYLOAD:-} $PERF_PAYLOAD:perf $BENCH_DIR/vm-bench.conf:bench.conf $BENCH_KO:modules/damon_rec_bench.ko" \
 		VM_DEMO=bench/vm-bench.sh tests/vm/run.sh --mode demo \
 		>"$BENCH_DIR/vm.log" 2>&1
 	vmrc=$?
@@ -188,53 +193,83 @@ if [ -n "${R[done]:-}" ]; then
 		"$(calc "$b2 / $n2")" "$ratio" "$(printf '%.1fx smaller' "$ratio")" \
 		"" "" "two recordings of the workload, $n and $n2 snapshots"
 
+	# The probe's cost per event, from damon_rec_bench.ko: the time of each
+	# kind of probe less the bare tracepoint's, median of the rounds.
+	pr=$(r probe_rounds)
+	declare -A P=()
+	for kind in none v3 v2 ftrace perf; do
+		v=()
+		for i in $(seq "$pr"); do
+			v+=("$(r probe_${kind}_${i}_ns)")
+		done
+		P[$kind]=$(median "${v[@]}")
+		P[${kind}_runs]=$(printf '%s\n' "${v[@]}" | jq -sc .)
+	done
+	plost=0
+	for i in $(seq "$pr"); do
+		plost=$((plost + $(r probe_v3_${i}_lost) + $(r probe_v2_${i}_lost)))
+	done
+	pnote="damon_rec_bench.ko fires $(r probe_snapshots) synthetic snapshots of $(r probe_regions) regions, timed with preemption off as in the kdamond, less the bare tracepoint's $(calc "${P[none]}") ns; median of $pr rounds; guest ns under -icount (1 instruction = $((1 << SHIFT)) ns); $plost snapshots lost"
+	for fmt in v3 v2; do
+		c=$(calc "${P[$fmt]} - ${P[none]}")
+		pc=$(calc "${P[perf]} - ${P[none]}")
+		row "probe_$fmt" "probe cost per region, $fmt" "$c" "ns (icount)" \
+			"perf record's probe, per event" "$pc" "$(calc "$c / $pc")" \
+			"$(printf '%.2fx' "$(calc "$c / $pc")")" "" "" "$pnote" \
+			"${P[${fmt}_runs]}"
+	done
+	fc=$(calc "${P[ftrace]} - ${P[none]}")
+	c=$(calc "${P[v3]} - ${P[none]}")
+	row probe_ftrace "probe cost per region, v3" "$c" "ns (icount)" \
+		"tracer (ftrace) event, per event" "$fc" "$(calc "$c / $fc")" \
+		"$(printf '%.2fx' "$(calc "$c / $fc")")" "" "" "" "${P[ftrace_runs]}"
+	# The same 1000-region snapshots, in both formats.
+	b3=$(r probe_v3_1_bytes) b2=$(r probe_v2_1_bytes)
+	row size_v3_vs_v2_1000 "record size, v3, 1000-region snapshots" "$b3" bytes \
+		"v2, the same snapshots" "$b2" "$(calc "$b2 / $b3")" \
+		"$(printf '%.1fx smaller' "$(calc "$b2 / $b3")")" ">= 10x smaller" \
+		"$(awk -v x="$(calc "$b2 / $b3")" 'BEGIN { print ((x >= 10) ? "yes" : "no") }')" \
+		"the probe benchmark's $(r probe_snapshots) synthetic snapshots (a tenth of the regions change each time): $(calc "$b3 / ($(r probe_snapshots) * 1000)") against $(calc "$b2 / ($(r probe_snapshots) * 1000)") bytes per region"
+
 	# Overhead with the default attributes.
 	rounds=$(r rounds)
-	ratios=() on_rates=() off_rates=() tick_ratios=()
-	lost=0 snaps=0
+	ratios=() on_rates=() off_rates=() tick_ratios=() deltas=()
+	lost=0 snaps=0 regs=0 on_ns=0
 	for i in $(seq "$rounds"); do
 		on=$(calc "$(r dflt_on_${i}_ns) / $(r dflt_on_${i}_wall_us)")
 		off=$(calc "$(r dflt_off_${i}_ns) / $(r dflt_off_${i}_wall_us)")
 		on_rates+=("$on") off_rates+=("$off")
 		ratios+=("$(calc "$on / $off")")
 		tick_ratios+=("$(calc "($(r dflt_on_${i}_ticks) / $(r dflt_on_${i}_wall_us)) / ($(r dflt_off_${i}_ticks) / $(r dflt_off_${i}_wall_us))")")
+		deltas+=("$(calc "($(r dflt_on_${i}_ns) - $off * $(r dflt_on_${i}_wall_us)) / $(r dflt_on_${i}_regions)")")
 		lost=$((lost + $(r dflt_on_${i}_lost)))
 		snaps=$((snaps + $(r dflt_on_${i}_snapshots)))
+		regs=$((regs + $(r dflt_on_${i}_regions)))
+		on_ns=$((on_ns + $(r dflt_on_${i}_ns)))
 	done
 	med=$(median "${ratios[@]}")
 	lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -n 1)
 	hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -n 1)
 	pct=$(calc "($med - 1) * 100")
+	# What the probe's measured cost adds to the kdamond's own work.
+	est=$(calc "$c * $regs / ($on_ns - $c * $regs) * 100")
 	row overhead_cpu "kdamond CPU, recording on" \
 		"$(calc "$(median "${on_rates[@]}") / 10")" "% of a CPU" \
 		"recording off" "$(calc "$(median "${off_rates[@]}") / 10")" "$med" \
 		"$(printf '%+.1f%%' "$pct")" "<= +2%" \
 		"$(awk -v x="$pct" 'BEGIN { print ((x <= 2) ? "yes" : "no") }')" \
-		"default attributes, --buf 4096; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s (pairs from $(printf '%+.1f%%' "$(calc "($lo - 1) * 100")") to $(printf '%+.1f%%' "$(calc "($hi - 1) * 100")")); utime+stime ticks give $(printf '%+.1f%%' "$(calc "($(median "${tick_ratios[@]}") - 1) * 100")")" \
+		"default attributes, --buf 4096; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s (pairs from $(printf '%+.1f%%' "$(calc "($lo - 1) * 100")") to $(printf '%+.1f%%' "$(calc "($hi - 1) * 100")")), the spread being DAMON's own variation; utime+stime ticks give $(printf '%+.1f%%' "$(calc "($(median "${tick_ratios[@]}") - 1) * 100")"); kdamond CPU delta / regions recorded: $(calc "$(median "${deltas[@]}")") ns per region" \
 		"$(printf '%s\n' "${ratios[@]}" | jq -sc .)"
+	row overhead_est "kdamond CPU, recording on (from the probe cost)" \
+		"$(printf '%.2f' "$est")" "% more" "recording off" 0 "$(calc "1 + $est / 100")" \
+		"$(printf '%+.2f%%' "$est")" "<= +2%" \
+		"$(awk -v x="$est" 'BEGIN { print ((x <= 2) ? "yes" : "no") }')" \
+		"the v3 probe's cost per region times the $regs regions recorded, against the kdamond's $(calc "$on_ns / 1e6") ms of CPU in those windows"
 	row lost_4096 "snapshots lost, --buf 4096" "$lost" snapshots \
 		"snapshots recorded" "$snaps" "$(calc "$lost / $snaps")" \
 		"$lost of $((lost + snaps))" "0 lost" \
 		"$([ "$lost" = 0 ] && echo yes || echo no)" \
 		"default attributes, $rounds recordings of ${BENCH_WINDOW:-4} s"
-
-	# The probe's cost per region, with attributes heavy on the probe.
-	costs=() bases=()
-	for i in $(seq "$rounds"); do
-		onw=$(r heavy_on_${i}_wall_us) offw=$(r heavy_off_${i}_wall_us)
-		regs=$(r heavy_on_${i}_regions)
-		# Expected CPU of the on window had the recording been off.
-		exp=$(calc "$(r heavy_off_${i}_ns) * $onw / $offw")
-		costs+=("$(calc "($(r heavy_on_${i}_ns) - $exp) / $regs")")
-		bases+=("$(calc "$exp / $regs")")
-	done
-	cost=$(median "${costs[@]}")
-	base=$(median "${bases[@]}")
-	row probe_cost "probe cost per region" "$cost" "ns (icount)" \
-		"kdamond's own work per region" "$base" \
-		"$(calc "$cost / $base")" "$(printf '%.1f%%' "$(calc "$cost / $base * 100")")" \
-		"" "" "one sample per aggregation (10 ms), 1000 regions; kdamond CPU delta / regions recorded, median of $rounds pairs; 1 instruction = $((1 << SHIFT)) ns of guest time" \
-		"$(printf '%s\n' "${costs[@]}" | jq -sc .)"
 fi
 
 # --- decoding, on the host -------------------------------------------------

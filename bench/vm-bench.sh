@@ -10,10 +10,12 @@
 #             sizes and snapshot counts of the three files
 #   overhead  the kdamond's CPU time (/proc/PID/stat utime+stime, and the
 #             nanoseconds of /proc/PID/schedstat) over windows with the
-#             recording off and on, alternated, same kdamond throughout:
+#             recording off and on, alternated, same kdamond throughout,
 #             with the default attributes at --buf 4096 (snapshots lost
-#             there too), and with attributes heavy on the probe (one
-#             sample per aggregation, 1000 regions) for its cost per region
+#             there too)
+#   probe     the time per damon_aggregated event of whatever is attached
+#             (nothing, damon_rec v3 and v2, the tracer, perf), from
+#             synthetic snapshots fired by damon_rec_bench.ko
 #
 # Results go to $VM_OUT/bench/results.txt as KEY=VALUE lines, the
 # environment to $VM_OUT/bench/vm.txt.  Knobs, set in
@@ -248,14 +250,62 @@ kdamond_on 5000 100000 1000000 10 1000
 put dflt_attrs "sample 5ms, aggr 100ms, update 1s, regions 10..1000"
 windows dflt --buf 4096
 
-# 2. Heavy on the probe: one sample per aggregation and 1000 regions, so
-# that the probe's share of the kdamond's work stands out of the noise
-# (its cost per region).
-kdamond_on 10000 10000 1000000 1000 1000
-put heavy_attrs "sample 10ms, aggr 10ms, update 1s, regions 1000..1000"
-windows heavy --buf 1M
-
 damon_off
+# --- the probe's cost per event --------------------------------------------
+# damon_rec_bench.ko fires damon_aggregated itself with synthetic snapshots
+# (PROBE_SNAPS x 1000 regions) and times what is attached: nothing, a
+# damon_rec recording (v3, v2), the tracer's event, perf record.  Rounds
+# interleave the kinds; the host takes medians.
+BENCH_KO=/opt/damonrec/modules/damon_rec_bench.ko
+PROBE_SNAPS=${BENCH_PROBE_SNAPS:-100}
+
+# fire KIND ROUND [COMMAND PREFIX...]: load the module (through the prefix,
+# e.g. perf record), note its time per event.
+fire() {
+	local kind=$1 round=$2 ns
+	shift 2
+	"$@" insmod "$BENCH_KO" nr_snapshots="$PROBE_SNAPS" nr_regions=1000 ||
+		fail "damon_rec_bench.ko failed to load ($kind)"
+	rmmod damon_rec_bench || fail "cannot unload damon_rec_bench"
+	ns=$(dmesg | sed -n 's/.*damon_rec_bench: .* regions: \([0-9]*\) ns per event.*/\1/p' |
+		tail -n 1)
+	[ -n "$ns" ] || fail "no figure from damon_rec_bench ($kind)"
+	put "probe_${kind}_${round}_ns" "$ns"
+	say "probe: $kind $round: $ns ns per event"
+}
+
+# fire_rec FORMAT ROUND: the same during a damon_rec recording to a file.
+fire_rec() {
+	local fmt=$1 round=$2
+	ioctl_record -D -n -f "$fmt" -o "$W/pb.v$fmt" >/dev/null ||
+		fail "cannot start a recording for the probe benchmark"
+	fire "v$fmt" "$round"
+	damonctl stop >/dev/null || fail "damonctl stop failed"
+	damonctl status --json >"$W/pb.json"
+	put "probe_v${fmt}_${round}_lost" $(( $(json_num lost_full "$W/pb.json") + \
+		$(json_num lost_nomem "$W/pb.json") ))
+	put "probe_v${fmt}_${round}_snapshots" "$(json_num snapshots "$W/pb.json")"
+	damonctl show --summary "$W/pb.v$fmt" >/dev/null ||
+		fail "the probe benchmark's v$fmt record does not decode"
+	put "probe_v${fmt}_${round}_bytes" "$(stat -c %s "$W/pb.v$fmt")"
+}
+
+put probe_snapshots "$PROBE_SNAPS"
+put probe_regions 1000
+for round in 1 2 3; do
+	fire none "$round"
+	fire_rec 3 "$round"
+	fire_rec 2 "$round"
+	echo 1 >/sys/kernel/tracing/events/damon/damon_aggregated/enable
+	fire ftrace "$round"
+	echo 0 >/sys/kernel/tracing/events/damon/damon_aggregated/enable
+	: >/sys/kernel/tracing/trace
+	fire perf "$round" "$PERF" record -q -a -m 4096 \
+		-e damon:damon_aggregated -o "$W/pb.perf" --
+	rm -f "$W/pb.perf"
+done
+put probe_rounds 3
+
 kill $ZZ
 wait $ZZ 2>/dev/null
 trap - EXIT
