@@ -97,6 +97,8 @@ $(STRESS_BINS): $(BUILD)/static/%: tests/tools/%.c tests/tools/drec_test.h \
 		-lpthread
 
 VM_PAYLOAD += $(foreach p,$(STRESS_PROGS),$(BUILD)/static/$(p):bin/$(p))
+# (tests/tests.mk expanded vm-payload's prerequisites before this fragment)
+vm-payload: $(STRESS_BINS)
 
 # ---- dyndbg: damon_dyndbg's store against the kernel's own dynamic debug ----
 # bench/dyndbg.sh boots the test VM with bench/dyndbg-guest.sh, which loads
