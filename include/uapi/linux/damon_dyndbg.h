@@ -57,7 +57,11 @@
  *	copy and went out without their function, file and line prefix.
  * @pool_reads: out: pool objects copied out (one per block decoded).
  * @queries: out: queries applied.
- * @reserved: must be 0.
+ * @reserved: out: 0.
+ *
+ * Only @size is read; the driver fills up to min(@size, its own size) and
+ * sets @size to what it filled (EINVAL when @size does not reach
+ * @reserved).
  */
 struct damon_dyndbg_stats {
 	__u32 size;
