@@ -20,7 +20,7 @@
 # through the environment; tests/vm/durations holds rough durations of the
 # guest test files, for the shards' balance until a run has measured them.
 
-.PHONY: vm-test vm-shell vm-demo vm-payload
+.PHONY: vm-test vm-stress vm-shell vm-demo vm-payload
 
 VM_BUILD := $(BUILD)/vm
 VM_RUNAS := $(VM_BUILD)/runas
@@ -42,6 +42,12 @@ vm-payload: $(VM_RUNAS) $(VM_PAYLOAD_FILES)
 
 vm-test: vm-payload
 	@$(VM_RUN) $(T)
+
+# The long stress and signal trials (tests/vm/stress/) are not part of
+# make check: under a loaded host they once hit a kernel Oops (int3 in
+# kdamond_fn) that is still being investigated.  Run them on their own.
+vm-stress: vm-payload
+	@$(VM_RUN) $(wildcard tests/vm/stress/*.bats)
 
 vm-shell: vm-payload
 	@$(VM_RUN) --mode shell
