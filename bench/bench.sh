@@ -231,34 +231,42 @@ if [ -n "${R[done]:-}" ]; then
 		"$(awk -v x="$(calc "$b2 / $b3")" 'BEGIN { print ((x >= 10) ? "yes" : "no") }')" \
 		"the probe benchmark's $(r probe_snapshots) synthetic snapshots (a tenth of the regions change each time): $(calc "$b3 / ($(r probe_snapshots) * 1000)") against $(calc "$b2 / ($(r probe_snapshots) * 1000)") bytes per region"
 
-	# Overhead with the default attributes.
+	# Overhead with the default attributes.  The kdamond's CPU time per
+	# region it aggregated (counted by a DAMOS stat scheme): a kdamond that
+	# other tasks delay takes fewer samples, so its CPU per second of wall
+	# time would measure those delays, not the recording.
 	rounds=$(r rounds)
-	ratios=() on_rates=() off_rates=() tick_ratios=() deltas=()
-	lost=0 snaps=0 regs=0 on_ns=0
+	ratios=() on_per=() off_per=() pct_ratios=() tick_ratios=() deltas=()
+	lost=0 snaps=0 regs=0 on_ns=0 tried_on=0
 	for i in $(seq "$rounds"); do
-		on=$(calc "$(r dflt_on_${i}_ns) / $(r dflt_on_${i}_wall_us)")
-		off=$(calc "$(r dflt_off_${i}_ns) / $(r dflt_off_${i}_wall_us)")
-		on_rates+=("$on") off_rates+=("$off")
-		ratios+=("$(calc "$on / $off")")
-		tick_ratios+=("$(calc "($(r dflt_on_${i}_ticks) / $(r dflt_on_${i}_wall_us)) / ($(r dflt_off_${i}_ticks) / $(r dflt_off_${i}_wall_us))")")
-		deltas+=("$(calc "($(r dflt_on_${i}_ns) - $off * $(r dflt_on_${i}_wall_us)) / $(r dflt_on_${i}_regions)")")
+		onp=$(calc "$(r dflt_on_${i}_ns) / $(r dflt_on_${i}_tried)")
+		offp=$(calc "$(r dflt_off_${i}_ns) / $(r dflt_off_${i}_tried)")
+		on_per+=("$onp") off_per+=("$offp")
+		ratios+=("$(calc "$onp / $offp")")
+		deltas+=("$(calc "$onp - $offp")")
+		tick_ratios+=("$(calc "($(r dflt_on_${i}_ticks) / $(r dflt_on_${i}_tried)) / ($(r dflt_off_${i}_ticks) / $(r dflt_off_${i}_tried))")")
+		pct_ratios+=("$(calc "($(r dflt_on_${i}_ns) / $(r dflt_on_${i}_wall_us)) / ($(r dflt_off_${i}_ns) / $(r dflt_off_${i}_wall_us))")")
 		lost=$((lost + $(r dflt_on_${i}_lost)))
 		snaps=$((snaps + $(r dflt_on_${i}_snapshots)))
 		regs=$((regs + $(r dflt_on_${i}_regions)))
+		tried_on=$((tried_on + $(r dflt_on_${i}_tried)))
 		on_ns=$((on_ns + $(r dflt_on_${i}_ns)))
 	done
 	med=$(median "${ratios[@]}")
 	lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -n 1)
 	hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -n 1)
 	pct=$(calc "($med - 1) * 100")
+	pctf() {
+		printf '%+.1f%%' "$(calc "($1 - 1) * 100")"
+	}
 	# What the probe's measured cost adds to the kdamond's own work.
 	est=$(calc "$c * $regs / ($on_ns - $c * $regs) * 100")
-	row overhead_cpu "kdamond CPU, recording on" \
-		"$(calc "$(median "${on_rates[@]}") / 10")" "% of a CPU" \
-		"recording off" "$(calc "$(median "${off_rates[@]}") / 10")" "$med" \
-		"$(printf '%+.1f%%' "$pct")" "<= +2%" \
+	row overhead_cpu "kdamond CPU per region aggregated, recording on" \
+		"$(median "${on_per[@]}")" "ns (icount)" \
+		"recording off" "$(median "${off_per[@]}")" "$med" \
+		"$(pctf "$med")" "<= +2%" \
 		"$(awk -v x="$pct" 'BEGIN { print ((x <= 2) ? "yes" : "no") }')" \
-		"default attributes, --buf 4096; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s (pairs from $(printf '%+.1f%%' "$(calc "($lo - 1) * 100")") to $(printf '%+.1f%%' "$(calc "($hi - 1) * 100")")), the spread being DAMON's own variation; utime+stime ticks give $(printf '%+.1f%%' "$(calc "($(median "${tick_ratios[@]}") - 1) * 100")"); kdamond CPU delta / regions recorded: $(calc "$(median "${deltas[@]}")") ns per region" \
+		"default attributes (5 ms, 100 ms, 1 s, 10..1000 regions), --buf 4096; kdamond CPU time (/proc/PID/schedstat) over the regions a DAMOS stat scheme saw aggregated; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s, pairs from $(pctf "$lo") to $(pctf "$hi"); with utime+stime ticks $(pctf "$(median "${tick_ratios[@]}")"); per second of wall time instead $(pctf "$(median "${pct_ratios[@]}")") (the recording's own tasks delay the kdamond's samples); CPU delta per region $(calc "$(median "${deltas[@]}")") ns; $tried_on regions aggregated, $regs recorded" \
 		"$(printf '%s\n' "${ratios[@]}" | jq -sc .)"
 	row overhead_est "kdamond CPU, recording on (from the probe cost)" \
 		"$(printf '%.2f' "$est")" "% more" "recording off" 0 "$(calc "1 + $est / 100")" \
@@ -379,7 +387,7 @@ fi
 # --- the table and the JSON ---------------------------------------------------
 vm_desc="none"
 if [ "$BENCH_VM" = 1 ]; then
-	vm_desc="Linux $vm_kernel, qemu $qemu_version TCG (-icount shift=$SHIFT), $vm_vcpus vCPUs, $vm_mem_mib MiB${vm_perf:+, $vm_perf}"
+	vm_desc="Linux $vm_kernel, qemu $qemu_version TCG (-icount shift=$SHIFT), $vm_vcpus vCPU$([ "$vm_vcpus" = 1 ] || echo s), $vm_mem_mib MiB${vm_perf:+, $vm_perf}"
 fi
 jq -s --arg cpu "$host_cpu" --argjson cores "$host_cores" \
 	--arg kernel "$host_kernel" --argjson mem "$host_mem_mib" \
@@ -408,7 +416,7 @@ jq -s --arg cpu "$host_cpu" --argjson cores "$host_cores" \
 	  .figures[] | select(.id != "dyndbg_note") |
 	  [.figure, ((.value | num) + " " + .unit), .baseline,
 	   ((.baseline_value | num) + (if .baseline_value == null then "" else " " + .unit end)),
-	   .ratio_text,
+	   (if .baseline_value == null then "" else .ratio_text end),
 	   (if .goal == "" then "" else .goal + (if .met == true then " (met)" elif .met == false then " (MISSED)" else "" end) end)]
 	  | @tsv' "$BENCH_DIR/results.json" |
 	awk -F'\t' '

@@ -12,7 +12,8 @@
 #             nanoseconds of /proc/PID/schedstat) over windows with the
 #             recording off and on, alternated, same kdamond throughout,
 #             with the default attributes at --buf 4096 (snapshots lost
-#             there too)
+#             there too), and its work in those windows: the regions it
+#             aggregated, counted by a DAMOS "stat" scheme
 #   probe     the time per damon_aggregated event of whatever is attached
 #             (nothing, damon_rec v3 and v2, the tracer, perf), from
 #             synthetic snapshots fired by damon_rec_bench.ko
@@ -178,6 +179,18 @@ cp "$W/rec.v3" "$W/rec.v2" "$OUT/"
 # A kdamond of our own on the workload; damonctl record --attach records it
 # without touching it.  Windows with the recording off and on alternate,
 # and which comes first alternates too, against drift.
+#
+# The workload now pauses 20 ms per round, so that it leaves the one vCPU
+# mostly idle: its pace, and so the access checks the kdamond does, must
+# not depend on the CPU time that the recording's own tasks (damonctl, the
+# flush worker) take from it.
+kill $ZZ
+wait $ZZ 2>/dev/null
+zigzag -s 64 -n 8 -t 500 -r 1000 -p 20000 >"$W/zz.info" 2>&1 &
+ZZ=$!
+sleep 1
+kill -0 $ZZ || fail "the workload did not start"
+put ovh_workload "zigzag 64 MiB, 8 windows of 500 ms, 20 ms pause per round"
 
 # kdamond_on SAMPLE_US AGGR_US UPDATE_US MIN MAX: our kdamond, on.
 kdamond_on() {
@@ -193,16 +206,31 @@ kdamond_on() {
 	echo "$4" >"$c/monitoring_attrs/nr_regions/min"
 	echo 1 >"$c/targets/nr_targets"
 	echo $ZZ >"$c/targets/0/pid_target"
+	# A DAMOS "stat" scheme on every region counts, in nr_tried, the
+	# regions of every aggregation, recording or not: the kdamond's work.
+	local p=$c/schemes/0/access_pattern
+	echo 1 >"$c/schemes/nr_schemes"
+	echo stat >"$c/schemes/0/action"
+	echo 0 >"$p/sz/min"; echo 18446744073709551615 >"$p/sz/max"
+	echo 0 >"$p/nr_accesses/min"; echo 4294967295 >"$p/nr_accesses/max"
+	echo 0 >"$p/age/min"; echo 4294967295 >"$p/age/max"
 	echo on >"$ADMIN/kdamonds/0/state"
 	KPID=$(cat "$ADMIN/kdamonds/0/pid")
 	[ "$KPID" -gt 0 ] 2>/dev/null || fail "no kdamond pid"
 	sleep 2		# let the regions settle
 }
 
+# tried: the stat scheme's nr_tried, freshly updated.
+tried() {
+	echo update_schemes_stats >"$ADMIN/kdamonds/0/state"
+	cat "$ADMIN/kdamonds/0/contexts/0/schemes/0/stats/nr_tried"
+}
+
 # window SET off|on N [RECORD OPTION...]: one measurement window.
 window() {
-	local set=$1 kind=$2 n=$3 t0 t1 c0 c1 n0 n1 k=${1}_${2}_${3}
+	local set=$1 kind=$2 n=$3 t0 t1 c0 c1 n0 n1 r0 r1 k=${1}_${2}_${3}
 	shift 3
+	r0=$(tried)
 	t0=$(now_us); c0=$(cpu_ticks $KPID); n0=$(cpu_ns $KPID)
 	if [ "$kind" = off ]; then
 		sleep "$WINDOW"
@@ -211,8 +239,10 @@ window() {
 			-o "$W/on.data" "$@" || fail "damonctl record --attach failed"
 	fi
 	t1=$(now_us); c1=$(cpu_ticks $KPID); n1=$(cpu_ns $KPID)
+	r1=$(tried)
 	[ "$(cat "$ADMIN/kdamonds/0/pid")" = "$KPID" ] ||
 		fail "the kdamond changed during a window"
+	put "${k}_tried" $((r1 - r0))
 	put "${k}_wall_us" $((t1 - t0))
 	put "${k}_ticks" $((c1 - c0))
 	put "${k}_ns" $((n1 - n0))
@@ -228,7 +258,7 @@ window() {
 			fail "the --attach record does not decode"
 	fi
 	say "overhead $set: $kind $n: $((c1 - c0)) ticks, $(((n1 - n0) / 1000))" \
-		"us on CPU in $(((t1 - t0) / 1000)) ms"
+		"us on CPU in $(((t1 - t0) / 1000)) ms, $((r1 - r0)) regions aggregated"
 }
 
 # windows SET [RECORD OPTION...]: ROUNDS pairs of windows.
@@ -277,7 +307,7 @@ fire() {
 # fire_rec FORMAT ROUND: the same during a damon_rec recording to a file.
 fire_rec() {
 	local fmt=$1 round=$2
-	ioctl_record -D -n -f "$fmt" -o "$W/pb.v$fmt" >/dev/null ||
+	ioctl_record -D -n -f "$fmt" -b 4194304 -o "$W/pb.v$fmt" >/dev/null ||
 		fail "cannot start a recording for the probe benchmark"
 	fire "v$fmt" "$round"
 	damonctl stop >/dev/null || fail "damonctl stop failed"

@@ -20,6 +20,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/damon.h>
+#include <linux/delay.h>
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -103,7 +104,8 @@ static int __init drb_init(void)
 			iter(NULL, 0, &regs[i], nr_regions);
 		total += local_clock() - t0;
 		preempt_enable();
-		cond_resched();
+		/* As a kdamond would, leave the CPU to the flush worker. */
+		usleep_range(1000, 2000);
 	}
 	kvfree(regs);
 

@@ -187,7 +187,10 @@ static void *opener(void *arg)
 			if (!opt.path && errno != EBUSY && !atomic_load(&stopping))
 				fail("a second START: %s, expected EBUSY",
 				     strerror(errno));
-			if (!ioctl(fd, DAMON_REC_IOC_SET_BUF, &v))
+			/* (A write error may have ended it meanwhile.) */
+			if (!ioctl(fd, DAMON_REC_IOC_SET_BUF, &v) &&
+			    (ioctl(fd, DAMON_REC_IOC_GET_STATUS, &st) ||
+			     st.state == DAMON_REC_STATE_RECORDING))
 				fail("SET_BUF succeeded while recording");
 			if (errno == EBUSY)
 				atomic_fetch_add(&nr_busy, 1);
