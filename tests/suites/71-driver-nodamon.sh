@@ -3,7 +3,8 @@
 #
 # damon_rec.ko on a kernel without DAMON: boots Debian's stock 6.1 kernel
 # (CONFIG_DAMON unset) under qemu TCG with a minimal initramfs, loads the
-# module built against the 6.1 headers, runs "ioctl_errno --nodamon"
+# modules built against the 6.1 headers (zsmalloc from the kernel package,
+# then damon_dyndbg, which damon_rec needs), runs "ioctl_errno --nodamon"
 # (GET_INFO reports no DAMON and tp_proto 0, START fails with EOPNOTSUPP,
 # the rest works), unloads it, and reads the verdict from the serial
 # console: every check passed, one kernel log line explains the
@@ -37,7 +38,7 @@ skip_all() {
 	for what in "damon_rec.ko loads on a kernel without DAMON" \
 		"the device works there and START fails with EOPNOTSUPP" \
 		"one kernel log line says why" \
-		"the module unloads, the kernel log is clean"; do
+		"the modules unload, the kernel log is clean"; do
 		n=$((n + 1))
 		echo "ok $n - $what # skip $1"
 	done
@@ -71,6 +72,8 @@ for a in sh mount insmod rmmod dmesg grep sed poweroff cat; do
 	ln -s busybox "$root/bin/$a"
 done
 cp "$BUILD/static/ioctl_errno" "$root/bin/"
+cp "$cache/zsmalloc.ko" "$root/zsmalloc.ko"
+cp "${ko%/*}/damon_dyndbg.ko" "$root/damon_dyndbg.ko"
 cp "$ko" "$root/damon_rec.ko"
 cat >"$root/init" <<'EOF'
 #!/bin/sh
@@ -80,11 +83,18 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 echo "NODAMON: kernel $(cat /proc/sys/kernel/osrelease)"
 [ -d /sys/kernel/mm/damon ] && echo "NODAMON: this kernel has DAMON"
-if insmod /damon_rec.ko; then
+# damon_rec needs damon_dyndbg, which needs zsmalloc: what modprobe does.
+for m in zsmalloc damon_dyndbg; do
+	insmod /$m.ko 2>&1 | sed "s/^/NODAMON: insmod $m: /"
+done
+if insmod /damon_rec.ko 2>/tmp/insmod.err; then
 	echo "NODAMON: insmod ok"
 	ls -l /dev/damon_rec | sed 's/^/NODAMON: /'
 	cd /tmp && /bin/ioctl_errno --nodamon 2>&1 | sed 's/^/NODAMON: /'
-	rmmod damon_rec && echo "NODAMON: rmmod ok"
+	cd /
+	rmmod damon_rec && rmmod damon_dyndbg && echo "NODAMON: rmmod ok"
+else
+	sed 's/^/NODAMON: insmod damon_rec: /' /tmp/insmod.err
 fi
 dmesg | sed 's/^/NODAMON: dmesg: /'
 echo "NODAMON: END"
@@ -139,9 +149,9 @@ fi
 bad=$(printf '%s\n' "$log" | grep '^dmesg: ' | grep -v -i 'command line:' |
 	grep -E 'Oops|BUG|WARNING|panic|Call Trace')
 if printf '%s\n' "$log" | grep -qx 'rmmod ok' && [ -z "$bad" ]; then
-	ok "the module unloads, the kernel log is clean"
+	ok "the modules unload, the kernel log is clean"
 else
-	not_ok "the module unloads, the kernel log is clean"
+	not_ok "the modules unload, the kernel log is clean"
 	printf '%s\n' "$bad" | sed 's/^/# /'
 fi
 
