@@ -44,13 +44,16 @@ assert_all_clean() {
 
 # hot_windows CSV START END STEPS: per snapshot, the window (0..STEPS-1)
 # of the buffer holding the region with the most accesses ("-" if none).
+# Regions wider than two windows do not locate anything: until DAMON has
+# split the buffer finely enough, a region spanning all of it is "hot" and
+# its middle says nothing about where the window is.
 hot_windows() {
 	awk -F, -v s=$((16#${2#0x})) -v e=$((16#${3#0x})) -v n="$4" '
 		NR == 1 { next }
 		$1 != t { if (t != "") print w; t = $1; best = 0; w = "-" }
 		{
 			lo = $4 < s ? s : $4; hi = $5 > e ? e : $5
-			if (hi > lo && $6 > best) {
+			if (hi > lo && hi - lo <= 2 * (e - s) / n && $6 > best) {
 				best = $6
 				w = int(((lo + hi) / 2 - s) / ((e - s) / n))
 			}
