@@ -10,8 +10,9 @@
 # suite that exits non-zero without a "not ok" line counts one failure, and
 # so does a suite that reports no test at all.
 #
-# The last line is "N passed, N failed"; the exit status is 1 when anything
-# failed.  Skipped tests ("ok ... # skip") are not counted as passed; their
+# Each step and suite ends with a "# NAME: N s" line giving its wall time,
+# and the run with the total.  The last line is "N passed, N failed"; the
+# exit status is 1 when anything failed.  Skipped tests ("ok ... # skip") are not counted as passed; their
 # number is given on the line before.
 #
 #   check.sh [SUITE...]    run only these suites (names or paths)
@@ -46,11 +47,12 @@ count() {
 
 # run_step NAME CMD...: run CMD, report it as one test.
 run_step() {
-	local name=$1 rc
+	local name=$1 rc t0=$SECONDS
 	shift
 	header "$name"
 	"$@"
 	rc=$?
+	echo "# $name: $((SECONDS - t0)) s"
 	if [ $rc = 0 ]; then
 		echo "ok - $name"
 		passed=$((passed + 1))
@@ -86,9 +88,11 @@ for suite in "${suites[@]}"; do
 		continue
 	fi
 	header "${suite##*/}"
+	t0=$SECONDS
 	status_file=$(mktemp)
 	count < <("$suite" </dev/null; echo $? >"$status_file")
 	rc=$(cat "$status_file")
+	echo "# ${suite##*/}: $((SECONDS - t0)) s"
 	rm -f "$status_file"
 	passed=$((passed + nok))
 	failed=$((failed + nnot))
@@ -103,6 +107,7 @@ for suite in "${suites[@]}"; do
 done
 
 echo
+echo "# all: $SECONDS s"
 [ $skipped = 0 ] || echo "$skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

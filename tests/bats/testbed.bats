@@ -26,6 +26,9 @@ suite() {
 	assert_success
 	assert_line 'some other line'
 	assert_line --index 0 '==== 10-a.sh ===='
+	assert_line --regexp '^# 10-a\.sh: [0-9]+ s$'
+	assert_line --regexp '^# 20-b\.sh: [0-9]+ s$'
+	assert_line --regexp '^# all: [0-9]+ s$'
 	assert_equal "${lines[-1]}" '3 passed, 0 failed'
 }
 
