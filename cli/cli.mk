@@ -7,8 +7,7 @@
 #   $(BUILD)/san/damonctl      with ASan and UBSan, for the host bats tests
 #
 # Both link libdamonrec statically, so that the binary in $(BUILD) runs from
-# the build tree as it does once installed.  cli/cmd_debug.c (the debug
-# command) joins the command table when it exists.
+# the build tree as it does once installed.
 
 DAMONCTL := $(BUILD)/damonctl
 DAMONCTL_STATIC := $(BUILD)/static/damonctl
@@ -19,8 +18,7 @@ CLI_SRCS := $(sort $(wildcard cli/*.c))
 CLI_HDRS := $(wildcard cli/*.h) lib/damonrec.h include/uapi/linux/damon_rec.h
 CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
 CLI_SAN_OBJS := $(patsubst cli/%.c,$(BUILD)/san/cli/%.o,$(CLI_SRCS))
-CLI_CPPFLAGS := -DDAMONCTL_VERSION='"$(VERSION)"' \
-	$(if $(wildcard cli/cmd_debug.c),-DDAMONCTL_HAVE_DEBUG)
+CLI_CPPFLAGS := -DDAMONCTL_VERSION='"$(VERSION)"'
 CLI_LDLIBS = -lcap $(LIB_LDLIBS) -pthread -lm
 
 # The archives lib/lib.mk builds.

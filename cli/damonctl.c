@@ -33,9 +33,7 @@ static const struct command commands[] = {
 	{ "stop", cmd_stop, "Stop the running recording" },
 	{ "convert", cmd_convert, "Convert a record between formats" },
 	{ "device", cmd_device, "Show or set the device's settings" },
-#ifdef DAMONCTL_HAVE_DEBUG
 	{ "debug", cmd_debug, "Control the driver's dynamic debug sites" },
-#endif
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
