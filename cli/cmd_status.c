@@ -12,28 +12,13 @@
 #include "common.h"
 #include "devutil.h"
 
-static const struct argp_child children[] = {
-	{ &global_argp, 0, NULL, 1 },
-	{ &help_argp, 0, NULL, 2 },
-	{ 0 }
-};
-
-static error_t parse(int key, char *arg, struct argp_state *state)
-{
-	if (key == ARGP_KEY_ARG) {
-		argp_error(state, "unexpected argument '%s': status takes none", arg);
-		return EINVAL;
-	}
-	return ARGP_ERR_UNKNOWN;
-}
-
 static const struct argp status_argp = {
-	NULL, parse, NULL,
+	NULL, parse_no_args, NULL,
 	"Show the recording device (driver info, state, counters of the current "
 	"or last recording) and the DAMON kdamonds.\v"
 	"Exits with 4 when the device cannot be opened; the DAMON part is "
 	"printed all the same.",
-	children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static void print_kdamonds_text(struct damonrec_damon *d, const char *root)

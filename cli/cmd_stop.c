@@ -12,29 +12,14 @@
 #include "common.h"
 #include "devutil.h"
 
-static const struct argp_child children[] = {
-	{ &global_argp, 0, NULL, 1 },
-	{ &help_argp, 0, NULL, 2 },
-	{ 0 }
-};
-
-static error_t parse(int key, char *arg, struct argp_state *state)
-{
-	if (key == ARGP_KEY_ARG) {
-		argp_error(state, "unexpected argument '%s': stop takes none", arg);
-		return EINVAL;
-	}
-	return ARGP_ERR_UNKNOWN;
-}
-
 static const struct argp stop_argp = {
-	NULL, parse, NULL,
+	NULL, parse_no_args, NULL,
 	"Stop the recording that is running on the device and wait until "
 	"everything recorded is written.\v"
 	"A damonctl record that is waiting on that recording then tears down "
 	"the DAMON setup it made and exits.  Exits with 1 when no recording is "
 	"running.",
-	children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 int cmd_stop(int argc, char **argv)

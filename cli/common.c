@@ -191,6 +191,25 @@ const struct argp help_argp = {
 	help_options, help_parse, NULL, NULL, NULL, NULL, NULL
 };
 
+const struct argp_child global_children[] = {
+	{ &global_argp, 0, NULL, 1 },
+	{ &help_argp, 0, NULL, 2 },
+	{ 0 }
+};
+
+error_t parse_no_args(int key, char *arg, struct argp_state *state)
+{
+	const char *cmd;
+
+	if (key != ARGP_KEY_ARG)
+		return ARGP_ERR_UNKNOWN;
+	/* The command's argv[0] is "damonctl CMD". */
+	cmd = strrchr(state->name, ' ');
+	cmd = cmd ? cmd + 1 : state->name;
+	argp_error(state, "unexpected argument '%s': %s takes none", arg, cmd);
+	return EINVAL;
+}
+
 int parse_args(const struct argp *argp, int argc, char **argv, void *input,
 	       int *end)
 {

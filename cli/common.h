@@ -35,6 +35,11 @@ extern struct global_opts g;
 /* argp children: the global options, and -h/--help/--usage. */
 extern const struct argp global_argp;
 extern const struct argp help_argp;
+/* Both, for commands whose options are all global ones. */
+extern const struct argp_child global_children[];
+
+/* argp parser of a command that takes no arguments and no options. */
+error_t parse_no_args(int key, char *arg, struct argp_state *state);
 
 /*
  * Parse @argv with @argp for the running command.  argp's and getopt's own

@@ -86,6 +86,16 @@ load helpers
 	assert_output "damonctl show: unrecognized option '--bogus' (see 'damonctl show --help')"
 }
 
+@test "status and stop take no argument: one line naming the command" {
+	local cmd
+	for cmd in status stop; do
+		run damonctl "$cmd" extra
+		assert_failure 2
+		assert_one_line
+		assert_output "damonctl $cmd: unexpected argument 'extra': $cmd takes none (see 'damonctl $cmd --help')"
+	done
+}
+
 @test "a missing option argument is one line" {
 	run damonctl record --buf
 	assert_failure 2
