@@ -10,9 +10,10 @@
 #   make modules-6.1          against Debian's stock 6.1 headers (no DAMON)
 #   make modules-w1-6.12      W=1 build; fails on any compiler warning
 #   make modules-sparse-6.12  sparse (C=2) over every file; fails on any report
+#   make modules-check-6.12   both in one pass (what make check runs)
 #   (and the same for 6.1)
 #
-# Each build lives in $(BUILD)/modules[-w1|-sparse]-<kernel release>/, which
+# Each build lives in $(BUILD)/modules[-w1|-sparse|-check]-<release>/, which
 # holds driver/ and include/uapi/ as the source tree does.
 #
 # The driver's test programs (the zigzag workload, the record checker, the
@@ -49,26 +50,26 @@ $(BUILD)/modules-$(2)/.built: $(DRIVER_SRCS) $(DRIVER_UAPI)
 $(addprefix $(BUILD)/modules-$(2)/driver/,$(DRIVER_KOS)): $(BUILD)/modules-$(2)/.built ;
 endef
 
-# $(call kmod_check_rules,KDIR,RELEASE,TAG): a check build from scratch
-# (W=1 or sparse), its output in build.log; any warning fails it, kbuild's
-# own (modpost's "WARNING: ... undefined!") included.
-define kmod_check_rules
-.PHONY: modules-w1-$(3) modules-sparse-$(3)
-modules-w1-$(3):
-	@rm -rf $(BUILD)/modules-w1-$(2)
-	$$(call kmod_tree,$(BUILD)/modules-w1-$(2))
-	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-w1-$(2))/driver \
-		W=1 modules > $(BUILD)/modules-w1-$(2)/build.log 2>&1 || \
-		{ cat $(BUILD)/modules-w1-$(2)/build.log; exit 1; }
-	@! grep -i -E 'warning|error' $(BUILD)/modules-w1-$(2)/build.log
+# $(call kmod_check_one,KDIR,RELEASE,TAG,NAME,KBUILD FLAGS): a check build
+# from scratch in $(BUILD)/modules-NAME-RELEASE, its output in build.log;
+# any warning fails it, kbuild's own (modpost's "WARNING: ... undefined!")
+# and sparse's included.
+define kmod_check_one
+.PHONY: modules-$(4)-$(3)
+modules-$(4)-$(3):
+	@rm -rf $(BUILD)/modules-$(4)-$(2)
+	$$(call kmod_tree,$(BUILD)/modules-$(4)-$(2))
+	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-$(4)-$(2))/driver \
+		$(5) modules > $(BUILD)/modules-$(4)-$(2)/build.log 2>&1 || \
+		{ cat $(BUILD)/modules-$(4)-$(2)/build.log; exit 1; }
+	@! grep -i -E 'warning|error' $(BUILD)/modules-$(4)-$(2)/build.log
+endef
 
-modules-sparse-$(3):
-	@rm -rf $(BUILD)/modules-sparse-$(2)
-	$$(call kmod_tree,$(BUILD)/modules-sparse-$(2))
-	@$$(MAKE) -C $(1) M=$$(abspath $(BUILD)/modules-sparse-$(2))/driver \
-		C=2 modules > $(BUILD)/modules-sparse-$(2)/build.log 2>&1 || \
-		{ cat $(BUILD)/modules-sparse-$(2)/build.log; exit 1; }
-	@! grep -i -E 'warning|error' $(BUILD)/modules-sparse-$(2)/build.log
+# $(call kmod_check_rules,KDIR,RELEASE,TAG): W=1, sparse, and both at once.
+define kmod_check_rules
+$(call kmod_check_one,$(1),$(2),$(3),w1,W=1)
+$(call kmod_check_one,$(1),$(2),$(3),sparse,C=2)
+$(call kmod_check_one,$(1),$(2),$(3),check,W=1 C=2)
 endef
 
 KMOD_RELEASES := $(sort $(KREL) $(KREL_612) $(KREL_61))
