@@ -173,9 +173,37 @@ size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s)
 #define DREC_V3_RAW		3
 #define DREC_V3_HAS_NR		(1 << 2)
 #define DREC_V3_HAS_AGE		(1 << 3)
-#define DREC_V3_REPEAT_ONE	(1 << 4)
+#define DREC_V3_EXT_SHIFT	4	/* repeat, reference end, NEXT count */
 #define DREC_V3_REPEAT_MAX	15
+#define DREC_V3_EXT_MAX_END	14
+#define DREC_V3_EXT_SIZE	15
+#define DREC_V3_NEXT_MAX	15
 #define DREC_V3_UNIT		((1ULL << DREC_V3_ADDR_SHIFT) - 1)
+
+/*
+ * Add a region equal to the reference region at or after the cursor, with
+ * its predicted values, to the run tag at *@run (holding *@n regions): a
+ * SAME tag takes up to 16 regions that start at the cursor, a NEXT tag up
+ * to 15 that may not; a SAME tag that meets a region after a gap becomes a
+ * NEXT tag.  Starts a new tag when the run is full or there is none.
+ */
+static u8 *drec_v3_copy(u8 *p, u8 **run, u32 *n, bool at_cursor)
+{
+	if (*run && !(**run & 3) && at_cursor &&
+	    *n <= DREC_V3_REPEAT_MAX) {
+		**run += 1 << DREC_V3_EXT_SHIFT;
+		++*n;
+	} else if (*run && *n < DREC_V3_NEXT_MAX) {
+		++*n;
+		**run = DREC_V3_RAW | *n << DREC_V3_EXT_SHIFT;
+	} else {
+		*run = p;
+		*p++ = at_cursor ? DREC_V3_SAME :
+				   DREC_V3_RAW | 1 << DREC_V3_EXT_SHIFT;
+		*n = 1;
+	}
+	return p;
+}
 
 /*
  * Code the regions of one target against its reference (the same target in
@@ -184,70 +212,96 @@ size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s)
 static u8 *drec_v3_regions(u8 *p, const struct drec_region *r, u32 nr,
 			   const struct drec_region *ref, u32 nr_ref)
 {
-	const struct drec_region *ref_end = ref + nr_ref;
-	u8 *run = NULL;		/* tag of the current run of plain SAMEs */
+	u8 *run = NULL;		/* tag of the current run of plain copies */
+	u32 run_n = 0;
 	u64 cursor = 0;
 	u32 prev_nr = 0;
-	u32 i;
+	u32 i, b = 0;
 
 	for (i = 0; i < nr; i++, r++) {
-		u32 pred_nr, pred_age;
+		u32 pred_nr = prev_nr, pred_age = 0, q, base;
 		u8 tag;
 
-		while (ref < ref_end && ref->start < cursor)
-			ref++;
-		if (r->start == cursor && ref < ref_end &&
-		    ref->start == cursor && ref->end == r->end) {
+		/*
+		 * b: the first reference region that ends after the cursor;
+		 * q: the first one that starts at or after it.
+		 */
+		while (b < nr_ref && ref[b].end <= cursor)
+			b++;
+		q = b < nr_ref && ref[b].start < cursor ? b + 1 : b;
+		if (q < nr_ref && ref[q].start == r->start &&
+		    ref[q].end == r->end &&
+		    r->nr_accesses == ref[q].nr_accesses &&
+		    r->age == ref[q].age + 1) {
+			p = drec_v3_copy(p, &run, &run_n, r->start == cursor);
+			cursor = r->end;
+			prev_nr = r->nr_accesses;
+			continue;
+		}
+		run = NULL;
+		if (r->start == cursor && q < nr_ref &&
+		    ref[q].start == cursor && ref[q].end == r->end) {
 			tag = DREC_V3_SAME;
-			pred_nr = ref->nr_accesses;
-			pred_age = ref->age + 1;
-		} else if (r->start >= cursor &&
-			   !((r->start - cursor) & DREC_V3_UNIT) &&
-			   !((r->end - r->start) & DREC_V3_UNIT)) {
-			tag = r->start == cursor ? DREC_V3_CONT : DREC_V3_GAP;
-			pred_nr = prev_nr;
-			pred_age = 0;
-		} else {
+			pred_nr = ref[q].nr_accesses;
+			pred_age = ref[q].age + 1;
+		} else if (r->start < cursor ||
+			   ((r->start - cursor) & DREC_V3_UNIT) ||
+			   ((r->end - r->start) & DREC_V3_UNIT)) {
 			tag = DREC_V3_RAW;
-			pred_nr = prev_nr;
-			pred_age = 0;
+		} else {
+			tag = r->start == cursor ? DREC_V3_CONT : DREC_V3_GAP;
+			/*
+			 * The base: the first reference region that ends
+			 * after the start; for a GAP, it must start there.
+			 */
+			if (r->start == cursor)
+				base = b;
+			else if (q < nr_ref && ref[q].start == r->start)
+				base = q;
+			else if (q + 1 < nr_ref && ref[q].start == cursor &&
+				 ref[q + 1].start == r->start)
+				base = q + 1;
+			else
+				base = nr_ref;
+			if (base < nr_ref) {
+				u32 x = DREC_V3_EXT_SIZE, k;
+
+				for (k = 0; k < DREC_V3_EXT_MAX_END &&
+				     base + k < nr_ref &&
+				     ref[base + k].end <= r->end; k++) {
+					if (ref[base + k].end == r->end) {
+						x = k + 1;
+						break;
+					}
+				}
+				tag |= x << DREC_V3_EXT_SHIFT;
+				pred_nr = ref[base].nr_accesses;
+				pred_age = ref[base].age + 1;
+			}
 		}
 		if (r->nr_accesses != pred_nr)
 			tag |= DREC_V3_HAS_NR;
 		if (r->age != pred_age)
 			tag |= DREC_V3_HAS_AGE;
 
-		if (tag == DREC_V3_SAME) {
-			if (run && (*run >> 4) < DREC_V3_REPEAT_MAX) {
-				*run += DREC_V3_REPEAT_ONE;
-			} else {
-				run = p;
-				*p++ = tag;
-			}
-		} else {
-			run = NULL;
-			*p++ = tag;
-			switch (tag & 3) {
-			case DREC_V3_CONT:
-				p = drec_put_varint(p, (r->end - r->start) >>
-						    DREC_V3_ADDR_SHIFT);
-				break;
-			case DREC_V3_GAP:
+		*p++ = tag;
+		if ((tag & 3) == DREC_V3_RAW) {
+			p = drec_put_varint(p, r->start);
+			p = drec_put_varint(p, r->end - r->start);
+		} else if (tag & 3) {
+			u8 x = tag >> DREC_V3_EXT_SHIFT;
+
+			if ((tag & 3) == DREC_V3_GAP && !x)
 				p = drec_put_varint(p, (r->start - cursor) >>
 						    DREC_V3_ADDR_SHIFT);
+			if (!x || x == DREC_V3_EXT_SIZE)
 				p = drec_put_varint(p, (r->end - r->start) >>
 						    DREC_V3_ADDR_SHIFT);
-				break;
-			case DREC_V3_RAW:
-				p = drec_put_varint(p, r->start);
-				p = drec_put_varint(p, r->end - r->start);
-				break;
-			}
-			if (tag & DREC_V3_HAS_NR)
-				p = drec_put_varint(p, r->nr_accesses);
-			if (tag & DREC_V3_HAS_AGE)
-				p = drec_put_varint(p, r->age);
 		}
+		if (tag & DREC_V3_HAS_NR)
+			p = drec_put_varint(p, r->nr_accesses);
+		if (tag & DREC_V3_HAS_AGE)
+			p = drec_put_varint(p, r->age);
 		cursor = r->end;
 		prev_nr = r->nr_accesses;
 	}

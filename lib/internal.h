@@ -38,6 +38,15 @@ enum v3_form {
 #define V3_TAG_AGE		0x08
 #define V3_TAG_REPEAT_SHIFT	4
 #define V3_MAX_REPEAT		15
+/*
+ * Bits 4-7 of a CONT or GAP tag: 0 for the plain form, 1-14 for an end at
+ * the end of that reference region counting from the base, V3_EXT_SIZE for
+ * a varint size; of a RAW tag: 0 for RAW, 1-15 for a NEXT run of that many.
+ */
+#define V3_TAG_EXT_SHIFT	4
+#define V3_EXT_MAX_END		14
+#define V3_EXT_SIZE		15
+#define V3_MAX_NEXT		15
 
 /* Largest number of kdamond indexes a v3 reader or writer tracks. */
 #define DR_MAX_KDAMONDS		65536

@@ -162,6 +162,20 @@ static int get_v(const struct v3_frame *f, const unsigned char **q,
 			return -1;					\
 	} while (0)
 
+/* Advance *@b to the first reference region that ends after @pos. */
+static inline size_t ref_past(const struct damonrec_target *ref, size_t *b,
+			      uint64_t pos)
+{
+	while (*b < ref->nr && ref->regions[*b].end <= pos)
+		(*b)++;
+	return *b;
+}
+
+#define REGION_BAD(fmt, ...)						\
+	frame_bad(f, "region %llu of target %llu: " fmt,		\
+		  (unsigned long long)done, (unsigned long long)tid,	\
+		  ##__VA_ARGS__)
+
 static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 			  struct damonrec_snapshot *s,
 			  const struct damonrec_target *ref, uint64_t tid,
@@ -172,11 +186,11 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 	unsigned int shift = st->shift;
 	uint64_t cursor = 0, done = 0;
 	uint32_t prev_nr = 0;
-	size_t ri = 0;
+	size_t b = 0;		/* first reference region ending after cursor */
 
 	while (done < nr_regions) {
 		struct damonrec_region *out;
-		unsigned int tag, form, rep, j;
+		unsigned int tag, form, ext, count, j;
 		uint64_t v;
 
 		if (q >= end)
@@ -185,106 +199,141 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 					 (unsigned long long)tid);
 		tag = *q++;
 		form = tag & 3;
-		rep = tag >> V3_TAG_REPEAT_SHIFT;
-		if (rep && (form != V3_SAME || (tag & (V3_TAG_NR | V3_TAG_AGE))))
-			return frame_bad(f, "region %llu of target %llu: repeat count on a tag that is not a plain SAME",
+		ext = tag >> V3_TAG_EXT_SHIFT;
+		count = 1;
+		if (form == V3_SAME && ext) {
+			if (tag & (V3_TAG_NR | V3_TAG_AGE))
+				return REGION_BAD("repeat count on a tag that is not a plain SAME");
+			count = ext + 1;
+		} else if (form == V3_RAW && ext) {
+			if (tag & (V3_TAG_NR | V3_TAG_AGE))
+				return REGION_BAD("NEXT tag 0x%02x with explicit values",
+						  tag);
+			count = ext;
+		}
+		if (count > nr_regions - done)
+			return REGION_BAD("%s runs past nr_regions",
+					  form == V3_SAME ? "repeat" : "NEXT run");
+		if ((form == V3_SAME || ext) && !ref)
+			return frame_bad(f, "%s region %llu of target %llu has no reference",
+					 form == V3_SAME ? "SAME" :
+					 form == V3_RAW ? "NEXT" : "reference-bound",
 					 (unsigned long long)done,
 					 (unsigned long long)tid);
-		if (rep >= nr_regions - done)
-			return frame_bad(f, "region %llu of target %llu: repeat runs past nr_regions",
-					 (unsigned long long)done,
-					 (unsigned long long)tid);
-		if (dr_snap_reserve(s, rep + 1))
+		if (dr_snap_reserve(s, count))
 			return dr_fail(f->r, ENOMEM, f->off, "out of memory");
 
-		if (form == V3_SAME) {
-			for (j = 0; j <= rep; j++) {
+		if (form == V3_SAME || (form == V3_RAW && ext)) {
+			/* SAME and NEXT: whole reference regions. */
+			for (j = 0; j < count; j++) {
 				const struct damonrec_region *rr;
+				size_t k = ref_past(ref, &b, cursor);
 
-				if (!ref)
-					return frame_bad(f, "SAME region %llu of target %llu has no reference",
-							 (unsigned long long)(done + j),
-							 (unsigned long long)tid);
-				while (ri < ref->nr && ref->regions[ri].start < cursor)
-					ri++;
-				if (ri == ref->nr || ref->regions[ri].start != cursor)
-					return frame_bad(f, "SAME region %llu of target %llu: the reference has no region starting at 0x%llx",
+				if (k < ref->nr && ref->regions[k].start < cursor)
+					k++;
+				if (k == ref->nr ||
+				    (form == V3_SAME && ref->regions[k].start != cursor)) {
+					if (form == V3_SAME)
+						return frame_bad(f, "SAME region %llu of target %llu: the reference has no region starting at 0x%llx",
+								 (unsigned long long)(done + j),
+								 (unsigned long long)tid,
+								 (unsigned long long)cursor);
+					return frame_bad(f, "NEXT region %llu of target %llu: the reference has no region at or after 0x%llx",
 							 (unsigned long long)(done + j),
 							 (unsigned long long)tid,
 							 (unsigned long long)cursor);
-				rr = &ref->regions[ri++];
+				}
+				rr = &ref->regions[k];
 				out = dr_snap_append(s, 1);
-				out->start = cursor;
-				out->end = rr->end;
-				out->nr_accesses = rr->nr_accesses;
+				*out = *rr;
 				out->age = rr->age + 1;
 				cursor = rr->end;
 				prev_nr = out->nr_accesses;
 			}
+			if (count > 1 || form == V3_RAW) {
+				done += count;
+				continue;
+			}
+			/* A single SAME: explicit values may follow. */
 		} else {
-			uint64_t start, size, gap;
+			uint64_t start = cursor, size = 0, gap, rend = 0;
+			uint32_t pnr = prev_nr, page = 0;
+			bool at_ref_end = false;
 
-			start = cursor;
 			if (form == V3_RAW) {
 				GETV(start, "a RAW start");
 				GETV(size, "a RAW size");
 				if (start < cursor)
-					return frame_bad(f, "region %llu of target %llu starts at 0x%llx, before the end of the previous one",
-							 (unsigned long long)done,
-							 (unsigned long long)tid,
-							 (unsigned long long)start);
+					return REGION_BAD("starts at 0x%llx, before the end of the previous one",
+							  (unsigned long long)start);
 			} else {
-				if (form == V3_GAP) {
+				if (ext) {
+					/* Reference-bound CONT or GAP. */
+					size_t k = ref_past(ref, &b, cursor);
+
+					if (form == V3_GAP && k < ref->nr &&
+					    ref->regions[k].start <= cursor)
+						k++;
+					if (k == ref->nr)
+						return REGION_BAD("the reference has no region %s 0x%llx",
+								  form == V3_GAP ? "starting after" :
+										   "ending after",
+								  (unsigned long long)cursor);
+					if (form == V3_GAP)
+						start = ref->regions[k].start;
+					pnr = ref->regions[k].nr_accesses;
+					page = ref->regions[k].age + 1;
+					if (ext <= V3_EXT_MAX_END) {
+						if (ext > ref->nr - k)
+							return REGION_BAD("the reference has fewer than %u regions from 0x%llx",
+									  ext,
+									  (unsigned long long)ref->regions[k].start);
+						rend = ref->regions[k + ext - 1].end;
+						at_ref_end = true;
+					}
+				} else if (form == V3_GAP) {
 					GETV(gap, "a gap");
 					if (gap > (UINT64_MAX >> shift) ||
 					    __builtin_add_overflow(cursor, gap << shift, &start))
-						return frame_bad(f, "region %llu of target %llu: gap runs past 2^64",
-								 (unsigned long long)done,
-								 (unsigned long long)tid);
+						return REGION_BAD("gap runs past 2^64");
 				}
-				GETV(size, "a size");
-				if (size > (UINT64_MAX >> shift))
-					return frame_bad(f, "region %llu of target %llu: size runs past 2^64",
-							 (unsigned long long)done,
-							 (unsigned long long)tid);
-				size <<= shift;
+				if (!at_ref_end) {
+					GETV(size, "a size");
+					if (size > (UINT64_MAX >> shift))
+						return REGION_BAD("size runs past 2^64");
+					size <<= shift;
+				}
 			}
-			if (!size)
-				return frame_bad(f, "region %llu of target %llu has size 0",
-						 (unsigned long long)done,
-						 (unsigned long long)tid);
+			if (!at_ref_end && !size)
+				return REGION_BAD("size 0");
 			out = dr_snap_append(s, 1);
 			out->start = start;
-			if (__builtin_add_overflow(start, size, &out->end)) {
+			if (at_ref_end) {
+				out->end = rend;
+			} else if (__builtin_add_overflow(start, size, &out->end)) {
 				dr_snap_unappend(s, 1);
-				return frame_bad(f, "region %llu of target %llu ends past 2^64",
-						 (unsigned long long)done,
-						 (unsigned long long)tid);
+				return REGION_BAD("ends past 2^64");
 			}
-			out->nr_accesses = prev_nr;
-			out->age = 0;
+			out->nr_accesses = pnr;
+			out->age = page;
 			cursor = out->end;
 		}
 		if (tag & V3_TAG_NR) {
 			GETV(v, "nr_accesses");
 			if (v > UINT32_MAX)
-				return frame_bad(f, "region %llu of target %llu: nr_accesses %llu is over 32 bits",
-						 (unsigned long long)done,
-						 (unsigned long long)tid,
-						 (unsigned long long)v);
+				return REGION_BAD("nr_accesses %llu is over 32 bits",
+						  (unsigned long long)v);
 			out->nr_accesses = (uint32_t)v;
 		}
 		if (tag & V3_TAG_AGE) {
 			GETV(v, "age");
 			if (v > UINT32_MAX)
-				return frame_bad(f, "region %llu of target %llu: age %llu is over 32 bits",
-						 (unsigned long long)done,
-						 (unsigned long long)tid,
-						 (unsigned long long)v);
+				return REGION_BAD("age %llu is over 32 bits",
+						  (unsigned long long)v);
 			out->age = (uint32_t)v;
 		}
 		prev_nr = out->nr_accesses;
-		done += rep + 1;
+		done++;
 	}
 	*qp = q;
 	return 0;

@@ -344,15 +344,18 @@ static int v3_regions(struct damonrec_writer *w,
 		      const struct damonrec_target *ref)
 {
 	const uint64_t mask = ((uint64_t)1 << V3_ADDR_SHIFT) - 1;
-	size_t i, ri = 0, run_at = 0;
+	const struct damonrec_region *rr = ref ? ref->regions : NULL;
+	size_t nr_ref = ref ? ref->nr : 0;
+	size_t i, b = 0, run_at = 0;
 	uint64_t cursor = 0;
 	uint32_t prev_nr = 0;
-	unsigned int run = 0;	/* regions in the plain SAME tag at run_at */
+	unsigned int run = 0;	/* regions in the SAME or NEXT tag at run_at */
 
 	for (i = 0; i < t->nr; i++) {
 		const struct damonrec_region *r = &t->regions[i];
 		uint32_t pnr = prev_nr, page = 0;
 		unsigned int tag;
+		size_t q, base;
 
 		if (r->end <= r->start || r->start < cursor) {
 			w->err = EINVAL;
@@ -360,38 +363,74 @@ static int v3_regions(struct damonrec_writer *w,
 		}
 		if (pay_room(w, 1 + 4 * DR_VARINT_MAX))
 			return -1;
-		if (ref) {
-			while (ri < ref->nr && ref->regions[ri].start < cursor)
-				ri++;
-		}
-		if (ref && r->start == cursor && ri < ref->nr &&
-		    ref->regions[ri].start == cursor &&
-		    ref->regions[ri].end == r->end) {
-			pnr = ref->regions[ri].nr_accesses;
-			page = ref->regions[ri].age + 1;
-			tag = V3_SAME;
-			ri++;
-			if (r->nr_accesses == pnr && r->age == page) {
-				if (run && run <= V3_MAX_REPEAT) {
-					w->pay[run_at] += 1 << V3_TAG_REPEAT_SHIFT;
-					run++;
-				} else {
-					run_at = w->pay_len;
-					w->pay[w->pay_len++] = V3_SAME;
-					run = 1;
-				}
-				cursor = r->end;
-				prev_nr = r->nr_accesses;
-				continue;
+		/* b: the first reference region that ends after the cursor;
+		 * q: the first one that starts at or after it. */
+		while (b < nr_ref && rr[b].end <= cursor)
+			b++;
+		q = b < nr_ref && rr[b].start < cursor ? b + 1 : b;
+		if (q < nr_ref && rr[q].start == r->start &&
+		    rr[q].end == r->end &&
+		    r->nr_accesses == rr[q].nr_accesses &&
+		    r->age == rr[q].age + 1) {
+			/* A plain copy: into the run tag. */
+			unsigned char *rt = &w->pay[run_at];
+
+			if (run && (*rt & 3) == V3_SAME && r->start == cursor &&
+			    run <= V3_MAX_REPEAT) {
+				*rt += 1 << V3_TAG_REPEAT_SHIFT;
+				run++;
+			} else if (run && run < V3_MAX_NEXT) {
+				run++;
+				*rt = (unsigned char)(V3_RAW |
+						      run << V3_TAG_EXT_SHIFT);
+			} else {
+				run_at = w->pay_len;
+				w->pay[w->pay_len++] = r->start == cursor ?
+					V3_SAME : V3_RAW | 1 << V3_TAG_EXT_SHIFT;
+				run = 1;
 			}
-		} else if (((r->start - cursor) | (r->end - r->start)) & mask) {
-			tag = V3_RAW;
-		} else if (r->start == cursor) {
-			tag = V3_CONT;
-		} else {
-			tag = V3_GAP;
+			cursor = r->end;
+			prev_nr = r->nr_accesses;
+			continue;
 		}
 		run = 0;
+		if (r->start == cursor && q < nr_ref &&
+		    rr[q].start == cursor && rr[q].end == r->end) {
+			tag = V3_SAME;
+			pnr = rr[q].nr_accesses;
+			page = rr[q].age + 1;
+		} else if (((r->start - cursor) | (r->end - r->start)) & mask) {
+			tag = V3_RAW;
+		} else {
+			tag = r->start == cursor ? V3_CONT : V3_GAP;
+			/* The base: the first reference region ending after
+			 * the start, for a GAP the one starting after the
+			 * cursor. */
+			if (r->start == cursor)
+				base = b;
+			else if (q < nr_ref && rr[q].start == r->start)
+				base = q;
+			else if (q + 1 < nr_ref && rr[q].start == cursor &&
+				 rr[q + 1].start == r->start)
+				base = q + 1;
+			else
+				base = nr_ref;
+			if (base < nr_ref) {
+				unsigned int x = V3_EXT_SIZE, k;
+
+				for (k = 0; k < V3_EXT_MAX_END &&
+				     base + k < nr_ref &&
+				     rr[base + k].end <= r->end; k++) {
+					if (rr[base + k].end == r->end) {
+						x = k + 1;
+						break;
+					}
+				}
+				tag |= x << V3_TAG_EXT_SHIFT;
+				pnr = rr[base].nr_accesses;
+				page = rr[base].age + 1;
+			}
+		}
 		if (r->nr_accesses != pnr)
 			tag |= V3_TAG_NR;
 		if (r->age != page)
@@ -403,10 +442,13 @@ static int v3_regions(struct damonrec_writer *w,
 			pay_v(w, r->end - r->start);
 			break;
 		case V3_GAP:
-			pay_v(w, (r->start - cursor) >> V3_ADDR_SHIFT);
+			if (!(tag >> V3_TAG_EXT_SHIFT))
+				pay_v(w, (r->start - cursor) >> V3_ADDR_SHIFT);
 			/* fall through */
 		case V3_CONT:
-			pay_v(w, (r->end - r->start) >> V3_ADDR_SHIFT);
+			if (!(tag >> V3_TAG_EXT_SHIFT) ||
+			    tag >> V3_TAG_EXT_SHIFT == V3_EXT_SIZE)
+				pay_v(w, (r->end - r->start) >> V3_ADDR_SHIFT);
 			break;
 		}
 		if (tag & V3_TAG_NR)

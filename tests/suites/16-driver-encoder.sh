@@ -10,7 +10,8 @@
 #     that wrap, dropped snapshots) written in formats 3 and 2: reccheck
 #     (tests/tools/reccheck.c) must decode exactly the snapshots encoded,
 #     and libdamonrec (damonctl convert) must turn the format 3 record into
-#     the very bytes of the driver's format 2 record;
+#     the very bytes of the driver's format 2 record, and write the same
+#     snapshots again in format 3 as the very SNAPSHOT frames of the driver;
 #   - the same under ASan and UBSan.
 
 set -u
@@ -62,7 +63,7 @@ fi
 
 # check PROG WHAT: SEEDS made-up recordings through both decoders.
 check() {
-	local prog=$1 what=$2 s bad=0 lib=0
+	local prog=$1 what=$2 s bad=0 lib=0 same=0
 	for s in $(seq "$SEEDS"); do
 		p=$tmp/s$s
 		if ! "$prog" --seed "$s" --out "$p" >"$tmp/enc.log" 2>&1; then
@@ -100,15 +101,32 @@ check() {
 				bad=1
 				break
 			fi
+			# libdamonrec's writer codes the same snapshots into
+			# the very SNAPSHOT frames of the driver.
+			if ! "$damonctl" convert --format v3 "$p.v3" \
+					-o "$p.lib.v3" 2>"$tmp/lib.log" ||
+				! "$prog" --frames "$p.v3" >"$p.drv.frames" ||
+				! "$prog" --frames "$p.lib.v3" >"$p.lib.frames" ||
+				! cmp -s "$p.drv.frames" "$p.lib.frames"; then
+				[ $same = 1 ] && continue
+				echo "# seed $s: libdamonrec's SNAPSHOT frames differ from the driver's"
+				sed 's/^/# /' "$tmp/lib.log"
+				diff "$p.drv.frames" "$p.lib.frames" | head -n 4 |
+					cut -c 1-160 | sed 's/^/# /'
+				same=1
+			fi
 		fi
 		rm -f "$p".*
 	done
 	tap $bad "$SEEDS made-up recordings decode to what $what encoded (reccheck)"
 	if [ $lib = 1 ]; then
 		tap $bad "libdamonrec turns each format 3 record into the driver's format 2 bytes ($what)"
+		tap $same "libdamonrec's writer codes every snapshot into the driver's format 3 bytes ($what)"
 	else
 		n=$((n + 1))
 		echo "ok $n - libdamonrec reads the records ($what) # skip no $damonctl"
+		n=$((n + 1))
+		echo "ok $n - libdamonrec writes the records ($what) # skip no $damonctl"
 	fi
 }
 

@@ -9,6 +9,10 @@
  *       prints, in hex, the SNAPSHOT frame of lib/RECORD-FORMAT.md's
  *       example, encoded by the driver's code
  *
+ *   enc_test --frames FILE
+ *       prints the SNAPSHOT frames of the format 3 record FILE, one a line,
+ *       in hex (to compare the driver's frames with libdamonrec's)
+ *
  *   enc_test --seed N --out PREFIX [--snapshots N]
  *       makes up a recording - kdamonds, targets, regions that stay, move,
  *       split and merge, aligned or not, runs of unchanged regions longer
@@ -105,7 +109,8 @@ static unsigned int fresh_regions(struct drec_region *r)
 
 /*
  * The next snapshot of a target from its last one: most regions stay (age
- * plus one, same count), some change counts, split or merge.
+ * plus one, same count), some change counts, split, merge (with the next
+ * one or, rarely, with many, over holes too) or vanish, leaving a hole.
  */
 static unsigned int evolve(const struct drec_region *old, unsigned int n,
 			   struct drec_region *r)
@@ -120,7 +125,10 @@ static unsigned int evolve(const struct drec_region *old, unsigned int n,
 			x.nr_accesses = (unsigned int)below(21);
 			x.age = chance(50) ? 0 : (unsigned int)below(9);
 		}
-		if (chance(8) && x.end - x.start >= 2 * 4096) {
+		if (chance(3) && i + 1 < n) {
+			/* Gone: the next region starts after a hole. */
+			continue;
+		} else if (chance(8) && x.end - x.start >= 2 * 4096) {
 			/* Split, at a page boundary or not. */
 			unsigned long long mid = x.start + 4096 *
 				(1 + below((x.end - x.start) / 4096 - 1));
@@ -134,14 +142,22 @@ static unsigned int evolve(const struct drec_region *old, unsigned int n,
 			x.start = mid;
 			x.age = 0;
 			x.nr_accesses = (unsigned int)below(21);
+		} else if (chance(2) && i + 2 < n) {
+			/* Merge with up to 20 next ones, holes or not. */
+			i += 1 + below(n - i - 1 < 20 ? n - i - 1 : 20);
+			x.end = old[i].end;
+			x.age = (unsigned int)below(5);
 		} else if (chance(8) && i + 1 < n && old[i + 1].start == x.end) {
 			/* Merge with the next one. */
 			x.end = old[++i].end;
 			x.age = (unsigned int)below(5);
+		} else if (chance(3) && x.end - x.start >= 2 * 4096) {
+			/* Starts later: a hole opens before it. */
+			x.start += 4096 * (1 + below((x.end - x.start) / 4096 - 1));
 		}
 		r[k++] = x;
 	}
-	return k;
+	return k ? k : fresh_regions(r);
 }
 
 static void put(FILE *f, const void *p, size_t n)
@@ -195,6 +211,51 @@ static void pre_frames(FILE *f, struct kd *k, int *next_idx, int pid)
 	}
 }
 
+/* Print the SNAPSHOT frames of a format 3 record, one a line, in hex. */
+static int frames(const char *path)
+{
+	static unsigned char buf[1 << 24];
+	size_t n, off = DREC_V3_HDR_LEN;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		die(path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n < off || n == sizeof(buf)) {
+		fprintf(stderr, "enc_test: %s: bad size\n", path);
+		return 1;
+	}
+	while (off < n) {
+		unsigned long long len = 0;
+		size_t p = off + 1, i, end;
+		int shift = 0;
+
+		do {
+			if (p >= n || shift > 28) {
+				fprintf(stderr, "enc_test: %s: bad frame at %zu\n",
+					path, off);
+				return 1;
+			}
+			len |= (unsigned long long)(buf[p] & 0x7f) << shift;
+			shift += 7;
+		} while (buf[p++] & 0x80);
+		end = p + len + 4;
+		if (end > n) {
+			fprintf(stderr, "enc_test: %s: frame at %zu cut short\n",
+				path, off);
+			return 1;
+		}
+		if (buf[off] == DREC_V3_FRAME_SNAPSHOT) {
+			for (i = off; i < end; i++)
+				printf("%02x", buf[i]);
+			putchar('\n');
+		}
+		off = end;
+	}
+	return 0;
+}
+
 static void example(void)
 {
 	struct drec_region r[2] = {
@@ -237,6 +298,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[a], "--example")) {
 			example();
 			return 0;
+		} else if (!strcmp(argv[a], "--frames") && a + 1 < argc) {
+			return frames(argv[a + 1]);
 		} else if (!strcmp(argv[a], "--seed") && a + 1 < argc) {
 			rng_state = strtoull(argv[++a], NULL, 0) * 0x9e3779b9ULL + 1;
 		} else if (!strcmp(argv[a], "--out") && a + 1 < argc) {
@@ -244,7 +307,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[a], "--snapshots") && a + 1 < argc) {
 			nsnap = strtoull(argv[++a], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: enc_test --example | --seed N --out PREFIX [--snapshots N]\n");
+			fprintf(stderr, "usage: enc_test --example | --frames FILE | --seed N --out PREFIX [--snapshots N]\n");
 			return 2;
 		}
 	}

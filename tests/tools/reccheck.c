@@ -338,34 +338,72 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 		ref = ref_target(s->kdamond, tg->id);
 		tg->r = xrealloc(NULL, tg->nr * sizeof(*tg->r));
 		for (i = 0; i < tg->nr;) {
-			unsigned int tag, form, rep, k;
+			unsigned int tag, form, x, cnt, k;
 
 			if (c->p >= c->end)
 				fail("SNAPSHOT at %zu: regions run out", at);
 			tag = *c->p++;
 			form = tag & 3;
-			rep = tag >> 4;
-			if (rep && (form != 0 || (tag & 0xc)))
-				fail("SNAPSHOT at %zu: repeat on a non-plain tag 0x%x",
+			x = tag >> 4;
+			/* SAME repeats x + 1; RAW with x is a NEXT run of x. */
+			cnt = form == 0 ? x + 1 : form == 3 && x ? x : 1;
+			if (cnt > 1 && (tag & 0xc))
+				fail("SNAPSHOT at %zu: run on a tag with values 0x%x",
 				     at, tag);
-			if (i + rep + 1 > tg->nr)
-				fail("SNAPSHOT at %zu: repeat past nr_regions", at);
-			for (k = 0; k <= rep; k++, i++) {
+			if (form == 3 && x && (tag & 0xc))
+				fail("SNAPSHOT at %zu: NEXT with values 0x%x",
+				     at, tag);
+			if (i + cnt > tg->nr)
+				fail("SNAPSHOT at %zu: run past nr_regions", at);
+			if ((form == 0 || x) && !ref)
+				fail("SNAPSHOT at %zu: reference form 0x%x without a reference",
+				     at, tag);
+			for (k = 0; k < cnt; k++, i++) {
 				struct region *r = &tg->r[i];
 				uint32_t pnr, page;
 
-				if (form == 0) {
-					while (ref && ri < ref->nr &&
-					       ref->r[ri].start < cursor)
-						ri++;
-					if (!ref || ri >= ref->nr ||
-					    ref->r[ri].start != cursor)
-						fail("SNAPSHOT at %zu: SAME without a reference region at 0x%llx",
+				/* ri: first reference region ending after the cursor */
+				while (ref && ri < ref->nr &&
+				       ref->r[ri].end <= cursor)
+					ri++;
+				if (form == 0 || (form == 3 && x)) {
+					uint32_t j = ri;
+
+					if (j < ref->nr && ref->r[j].start < cursor)
+						j++;
+					if (j >= ref->nr ||
+					    (form == 0 && ref->r[j].start != cursor))
+						fail("SNAPSHOT at %zu: SAME/NEXT without a reference region at 0x%llx",
 						     at, (unsigned long long)cursor);
-					r->start = cursor;
-					r->end = ref->r[ri].end;
-					pnr = ref->r[ri].nr_accesses;
-					page = ref->r[ri].age + 1;
+					r->start = ref->r[j].start;
+					r->end = ref->r[j].end;
+					pnr = ref->r[j].nr_accesses;
+					page = ref->r[j].age + 1;
+				} else if (form != 3 && x) {
+					uint32_t j = ri;
+					uint64_t b;
+
+					if (form == 2 && j < ref->nr &&
+					    ref->r[j].start <= cursor)
+						j++;
+					if (j >= ref->nr)
+						fail("SNAPSHOT at %zu: no reference base after 0x%llx",
+						     at, (unsigned long long)cursor);
+					r->start = form == 2 ? ref->r[j].start : cursor;
+					if (x < 15) {
+						if (j + x > ref->nr)
+							fail("SNAPSHOT at %zu: reference end %u past the reference",
+							     at, x);
+						r->end = ref->r[j + x - 1].end;
+					} else {
+						b = varint(c);
+						if (!b || (b >> 52) ||
+						    r->start + (b << 12) < r->start)
+							fail("SNAPSHOT at %zu: bad size", at);
+						r->end = r->start + (b << 12);
+					}
+					pnr = ref->r[j].nr_accesses;
+					page = ref->r[j].age + 1;
 				} else {
 					uint64_t a, b;
 
