@@ -3,8 +3,8 @@
 #
 # Fuzzing, short pass: build every libFuzzer target (fuzz/fuzz.mk), replay
 # every regression case in fuzz/regress/<target>/, then fuzz each target
-# for FUZZ_SHORT_SECONDS (default 3) from its seed corpus.  "make fuzz"
-# runs the long version.
+# for FUZZ_SHORT_SECONDS (default 3) from its seed corpus, one target per
+# core at a time.  "make fuzz" runs the long version.
 
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -40,38 +40,56 @@ fi
 tap 0 "build the fuzz targets (make fuzz-build)"
 
 targets=$($MAKE --no-print-directory -s BUILD="$BUILD" fuzz-list)
-for t in $targets; do
-	bin=$BUILD/fuzz/$t
-	cases=()
+
+# fuzz_one TARGET: replay its regression cases, then fuzz it; each result
+# is a line "STATUS|WHAT|LOG" in $tmp/res/TARGET, printed in order below.
+fuzz_one() {
+	local t=$1 bin=$BUILD/fuzz/$1 res=$tmp/res/$1 cases=() f rc runs
+
 	if [ -d "fuzz/regress/$t" ]; then
 		for f in fuzz/regress/"$t"/*; do
 			[ -f "$f" ] && cases+=("$f")
 		done
 	fi
 	if [ ${#cases[@]} -gt 0 ]; then
-		"$bin" -timeout=10 "${cases[@]}" >"$tmp/log" 2>&1
+		"$bin" -timeout=10 "${cases[@]}" >"$res.replay" 2>&1
 		rc=$?
-		tap $rc "$t: ${#cases[@]} regression cases replay cleanly"
-		[ $rc = 0 ] || show_log "$tmp/log"
+		echo "$rc|$t: ${#cases[@]} regression cases replay cleanly|$res.replay" >>"$res"
 	fi
 	mkdir -p "$tmp/work/$t" "$tmp/crash/$t"
 	corpus=
 	[ -d "fuzz/corpus/$t" ] && corpus=fuzz/corpus/$t
 	"$bin" -max_total_time="$secs" -timeout=10 \
 		-artifact_prefix="$tmp/crash/$t/" "$tmp/work/$t" $corpus \
-		>"$tmp/log" 2>&1
+		>"$res.fuzz" 2>&1
 	rc=$?
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log")
-	[ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$tmp/log" | tail -n 1 | tr -d '#')
-	tap $rc "$t: fuzzed for ${secs}s (${runs:-?} runs)"
-	if [ $rc != 0 ]; then
-		show_log "$tmp/log"
-		for a in "$tmp/crash/$t"/*; do
-			[ -f "$a" ] || continue
-			mkdir -p "$BUILD/fuzz/findings/$t"
-			cp "$a" "$BUILD/fuzz/findings/$t/"
-			echo "# finding kept as $BUILD/fuzz/findings/$t/${a##*/}:" \
-				"fix it, then add it to fuzz/regress/$t/"
-		done
-	fi
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$res.fuzz")
+	[ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$res.fuzz" | tail -n 1 | tr -d '#')
+	echo "$rc|$t: fuzzed for ${secs}s (${runs:-?} runs)|$res.fuzz" >>"$res"
+}
+
+# One target per core at a time: the pass takes the time of the slowest
+# core's share, not the sum.
+mkdir -p "$tmp/res"
+par=$(nproc)
+for t in $targets; do
+	fuzz_one "$t" &
+	while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do
+		wait -n
+	done
+done
+wait
+
+for t in $targets; do
+	while IFS='|' read -r rc what log; do
+		tap "$rc" "$what"
+		[ "$rc" = 0 ] || show_log "$log"
+	done <"$tmp/res/$t"
+	for a in "$tmp/crash/$t"/*; do
+		[ -f "$a" ] || continue
+		mkdir -p "$BUILD/fuzz/findings/$t"
+		cp "$a" "$BUILD/fuzz/findings/$t/"
+		echo "# finding kept as $BUILD/fuzz/findings/$t/${a##*/}:" \
+			"fix it, then add it to fuzz/regress/$t/"
+	done
 done
