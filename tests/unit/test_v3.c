@@ -155,6 +155,106 @@ static void test_doc_example(void)
 	damonrec_snapshot_free(s);
 }
 
+/* The payload of the last SNAPSHOT frame of a v3 record, or NULL. */
+static const unsigned char *last_snap(const struct buf *b, size_t *len)
+{
+	const unsigned char *found = NULL;
+	size_t off = 64;
+
+	while (off < b->len) {
+		uint64_t n = 0;
+		size_t p = off + 1;
+		int sh = 0;
+
+		do {
+			n |= (uint64_t)(b->p[p] & 0x7f) << sh;
+			sh += 7;
+		} while (b->p[p++] & 0x80);
+		if (b->p[off] == 0x01) {
+			found = b->p + p;
+			*len = (size_t)n;
+		}
+		off = p + (size_t)n + 4;
+	}
+	return found;
+}
+
+static void add_regions(struct damonrec_snapshot *s,
+			const struct damonrec_region *r, size_t n)
+{
+	int t = damonrec_snapshot_add_target(s, 0);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		damonrec_snapshot_add_region(s, (size_t)t, &r[i]);
+}
+
+/* RECORD-FORMAT.md's second example: regions coded against a reference. */
+static void test_doc_example_ref(void)
+{
+	static const unsigned char want[] = {
+		0x01, 0x13, 0x00, 0x80, 0x84, 0xaf, 0x5f, 0x01, 0x00, 0x06,
+		0x23,
+		0xf1, 0x80, 0x02,
+		0x1d, 0x03, 0x00,
+		0x2a, 0x05,
+		0xf2, 0x10,
+		0xdf, 0xa0, 0x31, 0x2d,		/* crc32 0x2d31a0df */
+	};
+	static const struct damonrec_region ref[] = {
+		{ 0x400000, 0x600000, 0, 4 },
+		{ 0x600000, 0x800000, 0, 4 },
+		{ 0x800000, 0xa00000, 2, 1 },
+		{ 0x7f0000000000ull, 0x7f0000200000ull, 0, 7 },
+		{ 0x7f0000200000ull, 0x7f0000400000ull, 0, 3 },
+		{ 0x7ffc00000000ull, 0x7ffc00021000ull, 1, 2 },
+	};
+	static const struct damonrec_region now[] = {
+		{ 0x400000, 0x600000, 0, 5 },
+		{ 0x600000, 0x800000, 0, 5 },
+		{ 0x800000, 0x900000, 2, 2 },
+		{ 0x900000, 0xa00000, 3, 0 },
+		{ 0x7f0000000000ull, 0x7f0000400000ull, 0, 5 },
+		{ 0x7ffc00000000ull, 0x7ffc00010000ull, 1, 3 },
+	};
+	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 },
+					     1700000000000000000ll };
+	struct damonrec_snapshot *arr[2] = { damonrec_snapshot_new(),
+					     damonrec_snapshot_new() };
+	struct series ser = { arr, 2 };
+	struct buf out = { 0 };
+	const unsigned char *pay;
+	char why[256] = "";
+	size_t len = 0, got, i;
+	bool same;
+	int rc;
+
+	damonrec_snapshot_set_time(arr[0], meta.start_ns + 10000000);
+	add_regions(arr[0], ref, 6);
+	damonrec_snapshot_set_time(arr[1], meta.start_ns + 110000000);
+	add_regions(arr[1], now, 6);
+	ok(!write_series(&ser, DAMONREC_FORMAT_V3, &meta, &out),
+	   "doc example 2: written");
+	pay = last_snap(&out, &len);
+	same = pay && len == sizeof(want) - 6 &&
+	       !memcmp(pay - 2, want, sizeof(want));
+	ok(same, "doc example 2: SNAPSHOT frame bytes are those of RECORD-FORMAT.md");
+	if (!same && pay && len + 6 <= 64) {
+		printf("#   got:");
+		for (i = 0; i < len + 6; i++)
+			printf(" %02x", pay[i - 2]);
+		printf("\n");
+	}
+	is_u64(ref_crc32(want, sizeof(want) - 4), 0x2d31a0df,
+	       "doc example 2: crc32 of the frame is 0x2d31a0df");
+	got = check_series(out.p, out.len, DAMONREC_FORMAT_V3, &ser, true,
+			   &rc, why, sizeof(why));
+	ok(got == 2 && rc == 0, "doc example 2: decodes back (%s)", why);
+	buf_free(&out);
+	damonrec_snapshot_free(arr[0]);
+	damonrec_snapshot_free(arr[1]);
+}
+
 static void test_header(void)
 {
 	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 }, -42 };
@@ -414,6 +514,321 @@ static void test_reference_rules(void)
 		}
 	}
 	buf_free(&b);
+}
+
+/*
+ * Tags of 0x80 and more are single bytes, not varints: TAG() marks a value
+ * that tframe() and tpay() write as one byte.
+ */
+#define TAG_BIT (1ull << 62)
+#define TAG(t) (TAG_BIT | (uint64_t)(t))
+#define NEXT(n) TAG(RAW | (uint64_t)(n) << 4)
+#define XEND(k) ((uint64_t)(k) << 4)
+#define XSIZE (15ull << 4)
+
+static void tpay(struct buf *pay, uint64_t v)
+{
+	if (v & TAG_BIT)
+		buf_u8(pay, (unsigned int)(v & 0xff));
+	else
+		buf_varint(pay, v);
+}
+
+static void tframe(struct buf *b, unsigned int type, ...)
+{
+	struct buf pay = { 0 };
+	va_list ap;
+	uint64_t v;
+
+	va_start(ap, type);
+	while ((v = va_arg(ap, uint64_t)) != ~0ull)
+		tpay(&pay, v);
+	va_end(ap);
+	frame(b, type, &pay);
+	buf_free(&pay);
+}
+
+#define TSNAP(b, ...) tframe(b, 0x01, __VA_ARGS__, END)
+
+/* The reference-bound forms: CONT and GAP with bits 4-7, and NEXT runs. */
+static void test_ref_forms(void)
+{
+	const uint64_t P = 4096;
+	const struct damonrec_snapshot *s;
+	struct buf b = { 0 };
+	struct rd x;
+	int rc;
+
+	header(&b, 0, 12, 64);
+	KDAMOND(&b, 0, 1);
+	/* #1, the reference: [16P,18P) 1, [18P,20P) 2, [20P,24P) 3,
+	 * [30P,32P) 4, [40P,48P) 5, all age 0. */
+	SNAP(&b, 0, zz(10), 1, 0, 5, GAP | NR, 16, 2, 1, CONT | NR, 2, 2,
+	     CONT | NR, 4, 3, GAP | NR, 6, 2, 4, GAP | NR, 8, 8, 5);
+	/*
+	 * #2: NEXT 2 from cursor 0; CONT to a size (base [20P,24P)); CONT to
+	 * the second reference end from its base, with nr; GAP to the first
+	 * reference end, with age.
+	 */
+	TSNAP(&b, 0, zz(10), 1, 0, 5, NEXT(2), TAG(CONT | XSIZE), 1,
+	      TAG(CONT | XEND(2) | NR), 7, TAG(GAP | XEND(1) | AGE), 9);
+	/*
+	 * #3 against #2: GAP to a size from cursor 0; NEXT from inside a
+	 * reference region; SAME; CONT to the first end; GAP to a size with
+	 * nr, over a hole of the reference.
+	 */
+	TSNAP(&b, 0, zz(10), 1, 0, 5, TAG(GAP | XSIZE), 1, NEXT(1), SAME(0),
+	      TAG(CONT | XEND(1)), TAG(GAP | XSIZE | NR), 2, 0);
+	ok(dec(&x, &b), "ref forms: opens");
+	is_int(damonrec_reader_next(x.r, &s), 1, "ref forms: reference");
+	is_int(damonrec_reader_next(x.r, &s), 1, "ref forms: second snapshot");
+	is_int(damonrec_target_get_nr_regions(damonrec_snapshot_get_target(s, 0)), 5,
+	       "ref forms: NEXT 2 counts two regions");
+	ok(reg_is(reg(s, 0, 0), 16 * P, 18 * P, 1, 1) &&
+	   reg_is(reg(s, 0, 1), 18 * P, 20 * P, 2, 1),
+	   "ref forms: NEXT skips to the reference region after the cursor, nr kept, age + 1");
+	ok(reg_is(reg(s, 0, 2), 20 * P, 21 * P, 3, 1),
+	   "ref forms: CONT with a size predicts its base's nr and age + 1");
+	ok(reg_is(reg(s, 0, 3), 21 * P, 32 * P, 7, 1),
+	   "ref forms: CONT to the second end counts from the base, over a hole");
+	ok(reg_is(reg(s, 0, 4), 40 * P, 48 * P, 5, 9),
+	   "ref forms: GAP starts at the next reference start, ends at its end");
+	is_int(damonrec_reader_next(x.r, &s), 1, "ref forms: third snapshot");
+	ok(reg_is(reg(s, 0, 0), 16 * P, 17 * P, 1, 2) &&
+	   reg_is(reg(s, 0, 1), 18 * P, 20 * P, 2, 2) &&
+	   reg_is(reg(s, 0, 2), 20 * P, 21 * P, 3, 2) &&
+	   reg_is(reg(s, 0, 3), 21 * P, 32 * P, 7, 2) &&
+	   reg_is(reg(s, 0, 4), 40 * P, 42 * P, 0, 10),
+	   "ref forms: GAP with a size, NEXT from inside a region, SAME, CONT");
+	is_int(damonrec_reader_next(x.r, &s), 0, "ref forms: clean end");
+	rd_close(&x);
+
+	/* Without a reference, every reference-bound form is corrupt. */
+	{
+		static const struct {
+			const char *what;
+			uint64_t tag;
+		} none[] = {
+			{ "NEXT", NEXT(1) },
+			{ "CONT to a reference end", CONT | XEND(1) },
+			{ "CONT to a size", CONT | XSIZE },
+			{ "GAP to a reference end", GAP | XEND(1) },
+			{ "GAP to a size", GAP | XSIZE },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+			b.len = 0;
+			header(&b, 0, 12, 64);
+			KDAMOND(&b, 0, 1);
+			TSNAP(&b, 0, 0, 1, 0, 1, TAG(none[i].tag), 1);
+			ok(dec(&x, &b) && rd_count(x.r, &rc) == 0 && rc == -1 &&
+			   errno == EBADMSG &&
+			   damonrec_reader_get_error_offset(x.r) == 72,
+			   "ref forms: %s without a reference is corrupt at its frame",
+			   none[i].what);
+			has_str(damonrec_reader_get_error_message(x.r),
+				"has no reference", "ref forms: %s: message",
+				none[i].what);
+			rd_close(&x);
+		}
+	}
+
+	/* Corrupt fields, against the reference #1 above. */
+	{
+		static const struct {
+			const char *what, *msg;
+			uint64_t v[10];
+			int n;
+		} bad[] = {
+			{ "NEXT with explicit nr", "explicit values",
+			  { 1, NEXT(1) | NR, 3 }, 3 },
+			{ "NEXT with explicit age", "explicit values",
+			  { 1, NEXT(1) | AGE, 3 }, 3 },
+			{ "NEXT past nr_regions", "NEXT run runs past",
+			  { 1, NEXT(2) }, 2 },
+			{ "NEXT past the reference", "no region at or after 0x30000",
+			  { 6, NEXT(5), NEXT(1) }, 3 },
+			{ "GAP after the reference", "no region starting after 0x30000",
+			  { 6, NEXT(5), TAG(GAP | XEND(1)) }, 3 },
+			{ "GAP with a size after the reference",
+			  "no region starting after 0x30000",
+			  { 6, NEXT(5), TAG(GAP | XSIZE), 1 }, 4 },
+			{ "CONT after the reference", "no region ending after 0x30000",
+			  { 6, NEXT(5), TAG(CONT | XEND(1)) }, 3 },
+			{ "CONT with a size after the reference",
+			  "no region ending after 0x30000",
+			  { 6, NEXT(5), TAG(CONT | XSIZE), 1 }, 4 },
+			{ "CONT to an end past the reference",
+			  "fewer than 6 regions from 0x10000",
+			  { 1, TAG(CONT | XEND(6)) }, 2 },
+			{ "GAP to an end past the reference",
+			  "fewer than 2 regions from 0x28000",
+			  { 5, NEXT(4), TAG(GAP | XEND(2)) }, 3 },
+			{ "reference-bound size 0", "size 0",
+			  { 1, TAG(GAP | XSIZE), 0 }, 3 },
+			{ "reference-bound size past 2^64", "size runs past 2^64",
+			  { 1, TAG(CONT | XSIZE), 0x10000000000000ull }, 3 },
+			{ "reference-bound end past 2^64", "ends past 2^64",
+			  { 1, TAG(GAP | XSIZE), 0xfffffffffffffull }, 3 },
+			{ "payload ends inside a reference-bound size",
+			  "payload ends inside a size", { 1, TAG(CONT | XSIZE) }, 2 },
+			{ "reference-bound nr over 32 bits", "over 32 bits",
+			  { 1, TAG(GAP | XEND(1) | NR), 0x100000000ull }, 3 },
+			{ "reference-bound age over 32 bits", "over 32 bits",
+			  { 1, TAG(CONT | XSIZE | AGE), 1, 0x100000000ull }, 4 },
+			{ "payload ends inside a reference-bound age",
+			  "payload ends inside age",
+			  { 1, TAG(CONT | XEND(1) | AGE) }, 2 },
+		};
+		size_t i, at;
+		int j;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct buf pay = { 0 };
+
+			b.len = 0;
+			header(&b, 0, 12, 64);
+			KDAMOND(&b, 0, 1);
+			SNAP(&b, 0, zz(10), 1, 0, 5, GAP | NR, 16, 2, 1,
+			     CONT | NR, 2, 2, CONT | NR, 4, 3, GAP | NR, 6, 2,
+			     4, GAP | NR, 8, 8, 5);
+			at = b.len;
+			buf_varint(&pay, 0);
+			buf_varint(&pay, 0);
+			buf_varint(&pay, 1);
+			buf_varint(&pay, 0);
+			for (j = 0; j < bad[i].n; j++)
+				tpay(&pay, bad[i].v[j]);
+			frame(&b, 1, &pay);
+			buf_free(&pay);
+			ok(dec(&x, &b) && rd_count(x.r, &rc) == 1 && rc == -1 &&
+			   errno == EBADMSG &&
+			   damonrec_reader_get_error_offset(x.r) == at,
+			   "ref forms: %s is corrupt at the frame's offset",
+			   bad[i].what);
+			has_str(damonrec_reader_get_error_message(x.r), bad[i].msg,
+				"ref forms: %s: message", bad[i].what);
+			rd_close(&x);
+		}
+	}
+	buf_free(&b);
+}
+
+/* Expect the last SNAPSHOT payload of @out to be @n regions coded @want. */
+static bool payload_is(const struct buf *out, uint64_t nr_regions,
+		       const unsigned char *want, size_t n)
+{
+	struct buf exp = { 0 };
+	const unsigned char *pay;
+	size_t len = 0, i;
+	bool same;
+
+	buf_varint(&exp, 0);
+	buf_varint(&exp, zz(100000000));
+	buf_varint(&exp, 1);
+	buf_varint(&exp, 0);
+	buf_varint(&exp, nr_regions);
+	buf_put(&exp, want, n);
+	pay = last_snap(out, &len);
+	same = pay && len == exp.len && !memcmp(pay, exp.p, len);
+	if (!same && pay) {
+		printf("#   got:");
+		for (i = 0; i < len && i < 48; i++)
+			printf(" %02x", pay[i]);
+		printf("\n#  want:");
+		for (i = 0; i < exp.len && i < 48; i++)
+			printf(" %02x", exp.p[i]);
+		printf("\n");
+	}
+	buf_free(&exp);
+	return same;
+}
+
+/* The writer's choice of forms: runs, their limits, reference ends. */
+static void test_writer_forms(void)
+{
+	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 }, 0 };
+	struct damonrec_region ref[40], now[40];
+	struct damonrec_snapshot *arr[2];
+	struct series ser = { arr, 2 };
+	struct buf out = { 0 };
+	char why[256] = "";
+	size_t i, got;
+	int rc;
+
+	/* Pages 1-20 and 100-119, one page a region, nr 1, age 3. */
+	for (i = 0; i < 40; i++) {
+		uint64_t pg = i < 20 ? 1 + i : 80 + i;
+
+		ref[i] = (struct damonrec_region){ pg << 12, (pg + 1) << 12, 1, 3 };
+		now[i] = ref[i];
+		now[i].age = 4;
+	}
+
+	/*
+	 * All 40 unchanged: NEXT 15 (from cursor 0), then a SAME run of 5
+	 * that meets the hole and becomes NEXT, up to 15; then SAME 10.
+	 */
+	arr[0] = damonrec_snapshot_new();
+	arr[1] = damonrec_snapshot_new();
+	damonrec_snapshot_set_time(arr[0], 0);
+	damonrec_snapshot_set_time(arr[1], 100000000);
+	add_regions(arr[0], ref, 40);
+	add_regions(arr[1], now, 40);
+	write_series(&ser, DAMONREC_FORMAT_V3, &meta, &out);
+	{
+		static const unsigned char want[] = { 0xf3, 0xf3, 0x90 };
+
+		ok(payload_is(&out, 40, want, sizeof(want)),
+		   "writer forms: 40 unchanged regions over two holes take 3 tags");
+	}
+	got = check_series(out.p, out.len, DAMONREC_FORMAT_V3, &ser, true,
+			   &rc, why, sizeof(why));
+	ok(got == 2 && rc == 0, "writer forms: runs decode back (%s)", why);
+	damonrec_snapshot_free(arr[1]);
+
+	/*
+	 * Merges: 14 regions (the most a tag names), 15 over the hole (a
+	 * size), 9 (to the 9th end), then the last region split in two.
+	 */
+	{
+		static const unsigned char want[] = {
+			0xe2,			/* GAP to the 14th end */
+			0xf1, 0x5f,		/* CONT, 95 pages */
+			0x91,			/* CONT to the 9th end */
+			0xf6, 0x01, 0x00,	/* GAP, 1 page, nr 0 */
+			0x11,			/* CONT to the 1st end */
+		};
+		struct damonrec_region m[] = {
+			{ 1 << 12, 15 << 12, 1, 4 },
+			{ 15 << 12, 110 << 12, 1, 4 },
+			{ 110 << 12, 119 << 12, 1, 4 },
+			{ 150 << 12, 151 << 12, 0, 4 },
+			{ 151 << 12, 152 << 12, 1, 4 },
+		};
+
+		/* The last two split a reference region of two pages. */
+		ref[39].start = 150 << 12;
+		ref[39].end = 152 << 12;
+		damonrec_snapshot_free(arr[0]);
+		arr[0] = damonrec_snapshot_new();
+		damonrec_snapshot_set_time(arr[0], 0);
+		add_regions(arr[0], ref, 40);
+		arr[1] = damonrec_snapshot_new();
+		damonrec_snapshot_set_time(arr[1], 100000000);
+		add_regions(arr[1], m, 5);
+		write_series(&ser, DAMONREC_FORMAT_V3, &meta, &out);
+		ok(payload_is(&out, 5, want, sizeof(want)),
+		   "writer forms: merges name reference ends up to the 14th, else a size");
+		got = check_series(out.p, out.len, DAMONREC_FORMAT_V3, &ser,
+				   true, &rc, why, sizeof(why));
+		ok(got == 2 && rc == 0, "writer forms: merges decode back (%s)",
+		   why);
+	}
+	damonrec_snapshot_free(arr[0]);
+	damonrec_snapshot_free(arr[1]);
+	buf_free(&out);
 }
 
 static void test_frames(void)
@@ -807,8 +1222,11 @@ static void test_writer(void)
 int main(void)
 {
 	test_doc_example();
+	test_doc_example_ref();
 	test_header();
 	test_reference_rules();
+	test_ref_forms();
+	test_writer_forms();
 	test_frames();
 	test_truncation();
 	test_writer();
