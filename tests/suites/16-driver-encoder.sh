@@ -4,7 +4,7 @@
 # The driver's record encoders (driver/damon_rec_enc.c), built on the host
 # by tests/tools/enc_test.c, against two decoders written apart from them:
 #
-#   - the SNAPSHOT frame of lib/RECORD-FORMAT.md's example, byte for byte;
+#   - the SNAPSHOT frames of lib/RECORD-FORMAT.md's two examples, byte for byte;
 #   - made-up recordings (several kdamonds and targets, regions that move,
 #     split and merge, unaligned ones, long runs of unchanged regions, ages
 #     that wrap, dropped snapshots) written in formats 3 and 2: reccheck
@@ -48,15 +48,15 @@ if ! $MAKE --no-print-directory -s BUILD="$BUILD" "$enc" "$san" \
 fi
 tap 0 "build enc_test and reccheck"
 
-# The example of RECORD-FORMAT.md, as the document writes it.
+# The examples of RECORD-FORMAT.md, as the document writes them.
 want=$(sed -n '/^### Example/,/^## /p' lib/RECORD-FORMAT.md |
 	sed -n 's/^    \(\([0-9a-f][0-9a-f] \)*[0-9a-f][0-9a-f]\)\( .*\)\{0,1\}$/\1/p' |
 	grep -v '^xx' | tr '\n' ' ' | sed 's/ *$//')
 got=$("$enc" --example)
 if [ -n "$want" ] && [ "$got" = "$want" ]; then
-	tap 0 "the driver encodes RECORD-FORMAT.md's example byte for byte"
+	tap 0 "the driver encodes RECORD-FORMAT.md's examples byte for byte"
 else
-	tap 1 "the driver encodes RECORD-FORMAT.md's example byte for byte"
+	tap 1 "the driver encodes RECORD-FORMAT.md's examples byte for byte"
 	echo "# document: $want"
 	echo "# driver:   $got"
 fi

@@ -6,8 +6,8 @@
  * headers of tests/tools/kshim) and drives it as damon_rec_snap.c does:
  *
  *   enc_test --example
- *       prints, in hex, the SNAPSHOT frame of lib/RECORD-FORMAT.md's
- *       example, encoded by the driver's code
+ *       prints, in hex, the SNAPSHOT frames of lib/RECORD-FORMAT.md's
+ *       two examples, encoded by the driver's code
  *
  *   enc_test --frames FILE
  *       prints the SNAPSHOT frames of the format 3 record FILE, one a line,
@@ -256,24 +256,56 @@ static int frames(const char *path)
 	return 0;
 }
 
+/* Encode @s (against @ref) as a SNAPSHOT frame of kdamond 0 into @frame. */
+static size_t example_frame(u8 *frame, const struct drec_snap *s,
+			    const struct drec_snap *ref, s64 delta)
+{
+	u8 codes[256], payload[300], *p;
+	size_t n;
+
+	n = drec_v3_encode_targets(codes, s, ref);
+	p = drec_put_varint(payload, 0);
+	p = drec_put_svarint(p, delta);
+	p = drec_put_varint(p, s->nr_targets);
+	memcpy(p, codes, n);
+	return drec_v3_frame(frame, DREC_V3_FRAME_SNAPSHOT, payload,
+			     p + n - payload);
+}
+
+/* Both examples of RECORD-FORMAT.md, their frames' bytes on one line. */
 static void example(void)
 {
 	struct drec_region r[2] = {
 		{ 0x7f0000000000ULL, 0x7f0000200000ULL, 5, 3 },
 		{ 0x7f0000200000ULL, 0x7f0000400000ULL, 0, 0 },
 	};
-	struct drec_target t = { 0, 2, 0 };
+	struct drec_region ref_r[6] = {
+		{ 0x400000, 0x600000, 0, 4 },
+		{ 0x600000, 0x800000, 0, 4 },
+		{ 0x800000, 0xa00000, 2, 1 },
+		{ 0x7f0000000000ULL, 0x7f0000200000ULL, 0, 7 },
+		{ 0x7f0000200000ULL, 0x7f0000400000ULL, 0, 3 },
+		{ 0x7ffc00000000ULL, 0x7ffc00021000ULL, 1, 2 },
+	};
+	struct drec_region now_r[6] = {
+		{ 0x400000, 0x600000, 0, 5 },
+		{ 0x600000, 0x800000, 0, 5 },
+		{ 0x800000, 0x900000, 2, 2 },
+		{ 0x900000, 0xa00000, 3, 0 },
+		{ 0x7f0000000000ULL, 0x7f0000400000ULL, 0, 5 },
+		{ 0x7ffc00000000ULL, 0x7ffc00010000ULL, 1, 3 },
+	};
+	struct drec_target t = { 0, 2, 0 }, t6 = { 0, 6, 0 };
 	struct drec_snap s = { r, &t, 2, 1, 2, 1, { 0, 0 } };
-	u8 codes[256], payload[300], frame[400], *p;
+	struct drec_snap ref = { ref_r, &t6, 6, 1, 6, 1, { 0, 0 } };
+	struct drec_snap now = { now_r, &t6, 6, 1, 6, 1, { 0, 0 } };
+	u8 frame[400];
 	size_t n, i;
 
-	n = drec_v3_encode_targets(codes, &s, NULL);
-	p = drec_put_varint(payload, 0);
-	p = drec_put_svarint(p, 10000000);
-	p = drec_put_varint(p, 1);
-	memcpy(p, codes, n);
-	n = drec_v3_frame(frame, DREC_V3_FRAME_SNAPSHOT, payload,
-			  p + n - payload);
+	n = example_frame(frame, &s, NULL, 10000000);
+	for (i = 0; i < n; i++)
+		printf("%02x ", frame[i]);
+	n = example_frame(frame, &now, &ref, 100000000);
 	for (i = 0; i < n; i++)
 		printf("%02x%s", frame[i], i + 1 < n ? " " : "\n");
 }
