@@ -831,6 +831,78 @@ static void test_writer_forms(void)
 	buf_free(&out);
 }
 
+/* A copy of @s through the public API. */
+static struct damonrec_snapshot *snap_copy(const struct damonrec_snapshot *s)
+{
+	struct damonrec_snapshot *c = damonrec_snapshot_new();
+	size_t t, i;
+
+	damonrec_snapshot_set_time(c, damonrec_snapshot_get_time(s));
+	damonrec_snapshot_set_kdamond(c, damonrec_snapshot_get_kdamond(s));
+	damonrec_snapshot_set_lost_before(c, damonrec_snapshot_get_lost_before(s));
+	for (t = 0; t < damonrec_snapshot_get_nr_targets(s); t++) {
+		const struct damonrec_target *tg = damonrec_snapshot_get_target(s, t);
+		int ct = damonrec_snapshot_add_target(c, damonrec_target_get_id(tg));
+
+		for (i = 0; i < damonrec_target_get_nr_regions(tg); i++)
+			damonrec_snapshot_add_region(c, (size_t)ct,
+				damonrec_target_get_region(tg, i));
+	}
+	return c;
+}
+
+/*
+ * A record of the zigzag workload made by the driver in the test VM before
+ * the reference-bound forms existed: it still decodes, and written again
+ * it is at least 10 times smaller than the same snapshots in v2.
+ */
+static void test_legacy_record(void)
+{
+	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 }, 0 };
+	struct damonrec_snapshot *arr[200];
+	struct series ser = { arr, 0 };
+	const struct damonrec_snapshot *s;
+	struct buf in = { 0 }, out = { 0 }, v2 = { 0 };
+	char why[256] = "", chunk[4096];
+	size_t n, got;
+	struct rd x;
+	FILE *f;
+	int rc;
+
+	f = fopen("tests/unit/data/zigzag-vm-legacy.v3", "rb");
+	ok(f != NULL, "legacy record: tests/unit/data/zigzag-vm-legacy.v3 opens");
+	if (!f)
+		return;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_put(&in, chunk, n);
+	fclose(f);
+	ok(rd_open(&x, in.p, in.len, DAMONREC_FORMAT_V3), "legacy record: reader opens");
+	while (ser.n < 200 && (rc = damonrec_reader_next(x.r, &s)) == 1)
+		arr[ser.n++] = snap_copy(s);
+	is_int(rc, 0, "legacy record: decodes to its end");
+	ok(damonrec_reader_has_end(x.r), "legacy record: END frame checked");
+	is_int(ser.n, 125, "legacy record: 125 snapshots");
+	meta.start_ns = damonrec_reader_get_start_time(x.r);
+	rd_close(&x);
+
+	write_series(&ser, DAMONREC_FORMAT_V3, &meta, &out);
+	write_series(&ser, DAMONREC_FORMAT_V2, &meta, &v2);
+	got = check_series(out.p, out.len, DAMONREC_FORMAT_V3, &ser, true,
+			   &rc, why, sizeof(why));
+	ok(got == 125 && rc == 0, "legacy record: written again, decodes the same (%s)",
+	   why);
+	ok(out.len < in.len * 3 / 5,
+	   "legacy record: written again in %zu bytes, was %zu", out.len, in.len);
+	ok(out.len * 10 <= v2.len,
+	   "legacy record: v3 %zu bytes, at least 10 times smaller than v2's %zu",
+	   out.len, v2.len);
+	for (n = 0; n < ser.n; n++)
+		damonrec_snapshot_free(arr[n]);
+	buf_free(&in);
+	buf_free(&out);
+	buf_free(&v2);
+}
+
 static void test_frames(void)
 {
 	const struct damonrec_snapshot *s;
@@ -1227,6 +1299,7 @@ int main(void)
 	test_reference_rules();
 	test_ref_forms();
 	test_writer_forms();
+	test_legacy_record();
 	test_frames();
 	test_truncation();
 	test_writer();
