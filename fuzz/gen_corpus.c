@@ -5,6 +5,7 @@
  * writers or by hand.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,67 @@ static void make_series(void)
 	}
 }
 
+/*
+ * Three address areas, as DAMON shows a process: regions that stay, split,
+ * merge (more than 14 at once too) and shrink, so that v3 codes them with
+ * NEXT runs over the holes and reference-bound CONT and GAP regions.
+ */
+static struct damonrec_snapshot *areas[4];
+
+static void add(struct damonrec_snapshot *s, uint64_t start, uint64_t end,
+		uint32_t nr, uint32_t age)
+{
+	struct damonrec_region r = { start, end, nr, age };
+
+	damonrec_snapshot_add_region(s, 0, &r);
+}
+
+static void make_areas(void)
+{
+	const uint64_t heap = 0x400000, mm = 0x7f0000000000ull,
+		       stack = 0x7ffc00000000ull;
+	unsigned int i, k;
+
+	for (i = 0; i < 4; i++) {
+		struct damonrec_snapshot *s = damonrec_snapshot_new();
+
+		damonrec_snapshot_set_time(s, 1700000000000000000ll +
+					   (int64_t)i * 100000007);
+		damonrec_snapshot_add_target(s, 0);
+		k = 0;
+		if (i >= 2) {
+			/* 17 heap regions merged */
+			add(s, heap, heap + 17 * 0x100000, 0, i - 2);
+			k = 17;
+		}
+		for (; k < 20; k++) {
+			uint64_t a = heap + k * 0x100000;
+
+			if (k == 3 && i >= 1) {
+				/* split, the second half hotter */
+				add(s, a, a + 0x80000, k % 3, i);
+				add(s, a + 0x80000, a + 0x100000, 7, i - 1);
+				continue;
+			}
+			add(s, a, a + 0x100000, k % 3, i);
+		}
+		for (k = 0; k < 4; k++) {
+			uint64_t a = mm + k * 0x200000;
+
+			if (k == 1 && i >= 1) {
+				/* two merged */
+				add(s, a, a + 0x400000, 1, 4 + i);
+				k++;
+				continue;
+			}
+			add(s, a, a + 0x200000, 1, i);
+		}
+		/* the stack shrinks */
+		add(s, stack, stack + (i >= 2 ? 0x10000 : 0x21000), 2, i);
+		areas[i] = s;
+	}
+}
+
 static void write_fmt(enum damonrec_format fmt, const char *target,
 		      const char *name, unsigned int n)
 {
@@ -100,7 +162,8 @@ static void write_fmt(enum damonrec_format fmt, const char *target,
 	ssize_t len;
 
 	for (i = 0; i < n; i++)
-		if (damonrec_writer_write(w, snaps[i]))
+		if (damonrec_writer_write(w, strcmp(name, "areas") ?
+					  snaps[i] : areas[i]))
 			exit(1);
 	if (fmt == DAMONREC_FORMAT_V3 && n > 1)
 		damonrec_writer_mark_lost(w, 0, 1);
@@ -185,12 +248,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	make_series();
+	make_areas();
 	write_fmt(DAMONREC_FORMAT_V2, "v2", "series", 6);
 	write_fmt(DAMONREC_FORMAT_V2, "v2", "one", 1);
 	write_fmt(DAMONREC_FORMAT_V2, "v2", "empty", 0);
 	write_fmt(DAMONREC_FORMAT_V3, "v3", "series", 6);
 	write_fmt(DAMONREC_FORMAT_V3, "v3", "one", 1);
 	write_fmt(DAMONREC_FORMAT_V3, "v3", "empty", 0);
+	write_fmt(DAMONREC_FORMAT_V3, "v3", "areas", 4);
 	write_fmt(DAMONREC_FORMAT_JSON, "json", "series", 6);
 	write_fmt(DAMONREC_FORMAT_JSON, "json", "one", 1);
 	write_fmt(DAMONREC_FORMAT_CSV, "csv", "series", 6);
