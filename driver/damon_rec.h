@@ -63,6 +63,24 @@
 #define DREC_PREALLOC_REGIONS	1024
 #define DREC_PREALLOC_TARGETS	8
 
+/*
+ * Unit boundaries remembered per buffer: the buffer is cut into this many
+ * equal slices, and each slice remembers the last unit that ends in it.
+ */
+#define DREC_BUF_MARKS		64
+
+/**
+ * struct drec_mark - the last unit end in a slice of a buffer
+ * @end: offset just past that unit, or 0 when no unit ends in the slice.
+ * @nr_snaps: snapshots that end in the buffer up to @end.
+ * @nr_regions: regions of those snapshots.
+ */
+struct drec_mark {
+	u32 end;
+	u32 nr_snaps;
+	u32 nr_regions;
+};
+
 /**
  * struct drec_buf - one buffer of the pool
  * @list: on drec.free or drec.ready.
@@ -71,6 +89,10 @@
  * @last_end: offset just past the last unit that ends in this buffer, or 0.
  * @nr_snaps: snapshots that end in this buffer.
  * @nr_regions: regions of those snapshots.
+ * @done_mark: first mark not yet counted as written.
+ * @done_snaps: snapshots of this buffer counted as written.
+ * @done_regions: regions of those snapshots.
+ * @marks: unit boundaries, one per slice of the buffer.
  * @data: @drec.buf_len bytes.
  */
 struct drec_buf {
@@ -80,6 +102,10 @@ struct drec_buf {
 	size_t last_end;
 	u32 nr_snaps;
 	u32 nr_regions;
+	u32 done_mark;
+	u32 done_snaps;
+	u32 done_regions;
+	struct drec_mark marks[DREC_BUF_MARKS];
 	u8 data[];
 };
 

@@ -8,9 +8,13 @@
  * span buffers.  Full buffers go to the ready list, which the flush worker
  * writes to the output file or read() drains.
  *
- * Every buffer remembers where the last unit that ends in it ends, so that
- * after a write error the output can be cut back to the last whole unit:
- * the file never ends inside a snapshot.
+ * Every buffer is cut into DREC_BUF_MARKS equal slices and remembers, for
+ * each slice, where the last unit that ends in it ends, with the snapshots
+ * and regions of the buffer up to there (O(1) per unit, no allocation).
+ * As bytes reach the output, the marks they pass count their snapshots as
+ * written; after a write error the output is cut back to the last mark
+ * written whole, even inside a buffer written in part: the file never ends
+ * inside a snapshot, and it keeps exactly the snapshots counted written.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,21 +29,6 @@
 
 #include "damon_rec.h"
 
-static struct drec_buf *drec_buf_new(struct drec *d, gfp_t gfp)
-{
-	struct drec_buf *b;
-
-	b = kvmalloc(struct_size(b, data, d->rec_buf_len), gfp);
-	if (!b)
-		return NULL;
-	b->len = 0;
-	b->off = 0;
-	b->last_end = 0;
-	b->nr_snaps = 0;
-	b->nr_regions = 0;
-	return b;
-}
-
 static void drec_buf_reset(struct drec_buf *b)
 {
 	b->len = 0;
@@ -47,6 +36,21 @@ static void drec_buf_reset(struct drec_buf *b)
 	b->last_end = 0;
 	b->nr_snaps = 0;
 	b->nr_regions = 0;
+	b->done_mark = 0;
+	b->done_snaps = 0;
+	b->done_regions = 0;
+	memset(b->marks, 0, sizeof(b->marks));
+}
+
+static struct drec_buf *drec_buf_new(struct drec *d, gfp_t gfp)
+{
+	struct drec_buf *b;
+
+	b = kvmalloc(struct_size(b, data, d->rec_buf_len), gfp);
+	if (!b)
+		return NULL;
+	drec_buf_reset(b);
+	return b;
 }
 
 static void drec_free_list(struct list_head *head)
@@ -237,8 +241,9 @@ void drec_put_locked(struct drec *d, const void *p, size_t len)
 void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot)
 {
 	struct drec_buf *b = d->last_filled;
+	struct drec_mark *m;
 
-	if (WARN_ON_ONCE(!b))
+	if (WARN_ON_ONCE(!b || !b->len))
 		return;
 	b->last_end = b->len;
 	if (snapshot) {
@@ -247,6 +252,11 @@ void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot)
 		d->snapshots++;
 		d->regions += nr_regions;
 	}
+	/* The slice that holds the unit's last byte. */
+	m = &b->marks[(b->len - 1) * DREC_BUF_MARKS / d->rec_buf_len];
+	m->end = b->len;
+	m->nr_snaps = b->nr_snaps;
+	m->nr_regions = b->nr_regions;
 }
 
 /**
@@ -298,6 +308,31 @@ static struct drec_buf *drec_recycle_locked(struct drec *d, struct drec_buf *b)
 	list_add_tail(&b->list, &d->free);
 	d->nr_free++;
 	return NULL;
+}
+
+/*
+ * Count as written the units of @b whose last byte has reached the output:
+ * every mark at or below b->off.  @at is the file position of the buffer's
+ * first byte.  A mark above b->off stops the walk: the slices after it end
+ * further on, and a slice without a mark has no unit end to count.
+ */
+static void drec_count_written_locked(struct drec *d, struct drec_buf *b,
+				      loff_t at)
+{
+	while (b->done_mark < DREC_BUF_MARKS) {
+		const struct drec_mark *m = &b->marks[b->done_mark];
+
+		if (m->end > b->off)
+			break;
+		if (m->end) {
+			d->committed_pos = at + m->end;
+			d->snaps_written += m->nr_snaps - b->done_snaps;
+			d->regions_written += m->nr_regions - b->done_regions;
+			b->done_snaps = m->nr_snaps;
+			b->done_regions = m->nr_regions;
+		}
+		b->done_mark++;
+	}
 }
 
 /*
@@ -399,20 +434,13 @@ void drec_flush_work_fn(struct work_struct *work)
 			b->off += n;
 			d->bytes_written += n;
 			d->bytes_buffered -= n;
+			/* File position of the buffer's first byte. */
+			at = d->pos - b->off;
+			drec_count_written_locked(d, b, at);
 			spin_unlock(&d->lock);
 		}
 
 		spin_lock(&d->lock);
-		/* File position of the buffer's first byte. */
-		at = d->pos - b->off;
-		if (b->last_end && b->off >= b->last_end) {
-			d->committed_pos = at + b->last_end;
-			d->snaps_written += b->nr_snaps;
-			d->regions_written += b->nr_regions;
-			b->last_end = 0;
-			b->nr_snaps = 0;
-			b->nr_regions = 0;
-		}
 		if (!err) {
 			list_del(&b->list);
 			b = drec_recycle_locked(d, b);

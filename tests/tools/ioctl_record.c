@@ -26,6 +26,7 @@
  *   -w, --wait-pid PID     stop when PID has exited (before --duration)
  *   -n, --no-damon         leave DAMON alone: record whatever runs
  *   -q, --status FILE      write the final status to FILE (key=value lines)
+ *   -B, --status-before FILE  write the status just before STOP to FILE
  *   -r, --read-after       with --stream: read nothing until the recording
  *                          has stopped, then drain the stream
  *   -D, --detach           start, then exit leaving the recording and DAMON
@@ -65,6 +66,7 @@ static struct {
 	int wait_pid;
 	int no_damon;
 	const char *status_file;
+	const char *before_file;
 	int read_after;
 	int detach;
 	unsigned long cycles;
@@ -243,7 +245,7 @@ static const char *state_name(unsigned int s)
 	return "?";
 }
 
-static void report(const struct damon_rec_status *st)
+static void report_to(const struct damon_rec_status *st, const char *file)
 {
 	char line[1024];
 	FILE *f;
@@ -262,11 +264,13 @@ static void report(const struct damon_rec_status *st)
 		 (unsigned long long)st->lost_nomem,
 		 (unsigned long long)st->lost_error, st->last_error,
 		 st->nr_kdamonds, (unsigned long long)st->duration_ns);
-	if (opt.status_file) {
-		f = fopen(opt.status_file, "w");
+	if (file) {
+		f = fopen(file, "w");
 		if (!f || fputs(line, f) == EOF || fclose(f))
-			die("%s: cannot write the status", opt.status_file);
+			die("%s: cannot write the status", file);
 	}
+	if (file != opt.status_file)
+		return;
 	printf("ioctl_record: state=%s snapshots=%llu regions=%llu bytes=%llu lost_full=%llu lost_nomem=%llu lost_error=%llu last_error=%d kdamonds=%u\n",
 	       state_name(st->state), (unsigned long long)st->snapshots,
 	       (unsigned long long)st->regions,
@@ -275,6 +279,23 @@ static void report(const struct damon_rec_status *st)
 	       (unsigned long long)st->lost_nomem,
 	       (unsigned long long)st->lost_error, st->last_error,
 	       st->nr_kdamonds);
+}
+
+static void report(const struct damon_rec_status *st)
+{
+	report_to(st, opt.status_file);
+}
+
+/* The status just before STOP, when asked for. */
+static void report_before(void)
+{
+	struct damon_rec_status st;
+
+	if (!opt.before_file)
+		return;
+	if (ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st))
+		die("GET_STATUS: %s", strerror(errno));
+	report_to(&st, opt.before_file);
 }
 
 static unsigned long num(const char *s, const char *what)
@@ -302,13 +323,14 @@ static void parse(int argc, char **argv)
 		{ "max-regions", 1, NULL, 'M' },
 		{ "duration", 1, NULL, 'd' }, { "wait-pid", 1, NULL, 'w' },
 		{ "no-damon", 0, NULL, 'n' }, { "status", 1, NULL, 'q' },
+		{ "status-before", 1, NULL, 'B' },
 		{ "read-after", 0, NULL, 'r' }, { "detach", 0, NULL, 'D' },
 		{ "cycles", 1, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:b:o:F:s:pO:t:k:S:A:U:m:M:d:w:nq:rDc:",
+	while ((c = getopt_long(argc, argv, "f:b:o:F:s:pO:t:k:S:A:U:m:M:d:w:nq:B:rDc:",
 				lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': opt.format = num(optarg, "format"); break;
@@ -334,6 +356,7 @@ static void parse(int argc, char **argv)
 		case 'w': opt.wait_pid = num(optarg, "pid"); break;
 		case 'n': opt.no_damon = 1; break;
 		case 'q': opt.status_file = optarg; break;
+		case 'B': opt.before_file = optarg; break;
 		case 'r': opt.read_after = 1; break;
 		case 'D': opt.detach = 1; break;
 		case 'c': opt.cycles = num(optarg, "cycle count"); break;
@@ -439,6 +462,7 @@ int main(int argc, char **argv)
 			pthread_join(thr, NULL);
 		} else {
 			wait_recording();
+			report_before();
 			if (ioctl(dev, DAMON_REC_IOC_STOP)) {
 				int e = errno;
 

@@ -105,6 +105,88 @@ mem_kb() {
 	check_dmesg_clean
 }
 
+# enospc_check FORMAT FILE [at-stop]: after a recording that a full file
+# system stopped, the file holds whole snapshots only, exactly those the
+# status counts.  With at-stop (the error came at the flush of STOP),
+# every snapshot committed before STOP is either kept or counted lost to
+# the error.
+enospc_check() {
+	local fmt=$1 file=$2 at_stop=${3:-} snaps lost before after end=--no-end
+	[ "$(status_of "$WORK/st.txt" state)" = failed ]
+	[ "$(status_of "$WORK/st.txt" last_error)" = -28 ]
+	snaps=$(status_of "$WORK/st.txt" snapshots)
+	lost=$(status_of "$WORK/st.txt" lost_error)
+	echo "kept $snaps, lost to the error $lost"
+	# The file system had room for several: they are kept.
+	[ "$snaps" -ge 2 ]
+	[ "$lost" -gt 0 ]
+	[ "$(stat -c %s "$file")" = "$(status_of "$WORK/st.txt" bytes_written)" ]
+	[ "$(status_of "$WORK/st.txt" bytes_buffered)" = 0 ]
+	if [ -n "$at_stop" ]; then
+		# Kept plus lost is every snapshot committed: those counted
+		# just before STOP, and at most the one STOP completed and
+		# one that came in between.
+		before=$(status_of "$WORK/before.txt" snapshots)
+		after=$((snaps + lost))
+		echo "committed before STOP $before, kept + lost $after"
+		[ "$(status_of "$WORK/before.txt" lost_error)" = 0 ]
+		[ "$after" -ge "$before" ]
+		[ "$after" -le $((before + 2)) ]
+	fi
+	[ "$fmt" = 2 ] && end=
+	run reccheck --format "$fmt" $end --targets 1 --min-snapshots 2 \
+		--gap 0.9,1000 "$file"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$snaps "
+	run damonctl show --summary "$file"
+	echo "$output"
+	assert_success
+	assert_line --regexp "^snapshots: +$snaps, "
+	check_dmesg_clean
+}
+
+@test "stress: ENOSPC at the first flush of a 1 MiB v2 buffer keeps whole snapshots" {
+	mkdir "$WORK/small"
+	mount -t tmpfs -o size=32k tmpfs "$WORK/small"
+	zigzag_bg
+	# 4 KiB or more a snapshot: STOP flushes more than 32 KiB at once.
+	run ioctl_record -f 2 -m 200 -o "$WORK/small/out.data" \
+		-t "$ZZ_PID" -d 10 -q "$WORK/st.txt" -B "$WORK/before.txt"
+	echo "$output"
+	assert_failure 3
+	assert_output --partial 'STOP: No space left on device'
+	[ "$(status_of "$WORK/st.txt" buf_len)" = 1048576 ]
+	enospc_check 2 "$WORK/small/out.data" at-stop
+}
+
+@test "stress: ENOSPC inside a 3000-byte v2 buffer keeps whole snapshots" {
+	mkdir "$WORK/small"
+	mount -t tmpfs -o size=32k tmpfs "$WORK/small"
+	zigzag_bg
+	# Buffers that do not end where the file system does: one is
+	# written in part.
+	run ioctl_record -f 2 -b 3000 -m 200 -o "$WORK/small/out.data" \
+		-t "$ZZ_PID" -d 10 -q "$WORK/st.txt" -B "$WORK/before.txt"
+	echo "$output"
+	assert_failure 3
+	enospc_check 2 "$WORK/small/out.data"
+}
+
+@test "stress: ENOSPC at the first flush of a 1 MiB v3 buffer keeps whole frames" {
+	mkdir "$WORK/small"
+	mount -t tmpfs -o size=4k tmpfs "$WORK/small"
+	zigzag_bg -s 64 -n 64 -t 100
+	# v3 is compact (some 200 bytes a snapshot here): 30 s fill 4 KiB.
+	run ioctl_record -f 3 -m 300 -M 600 -o "$WORK/small/out.data" \
+		-t "$ZZ_PID" -d 30 -q "$WORK/st.txt" -B "$WORK/before.txt"
+	echo "$output"
+	assert_failure 3
+	assert_output --partial 'STOP: No space left on device'
+	enospc_check 3 "$WORK/small/out.data" at-stop
+	assert_output --partial "cut short"
+}
+
 @test "stress: rmmod during a recording stops it and flushes the file" {
 	zigzag_bg
 	run ioctl_record -D -f 3 -o "$WORK/rm.data" -t "$ZZ_PID"
