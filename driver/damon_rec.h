@@ -63,15 +63,12 @@
 #define DREC_PREALLOC_REGIONS	1024
 #define DREC_PREALLOC_TARGETS	8
 
-/*
- * Unit boundaries remembered per buffer: the buffer is cut into this many
- * equal slices, and each slice remembers the last unit that ends in it.
- */
+/* Unit ends remembered per buffer (see damon_rec_buf.c). */
 #define DREC_BUF_MARKS		64
 
 /**
- * struct drec_mark - the last unit end in a slice of a buffer
- * @end: offset just past that unit, or 0 when no unit ends in the slice.
+ * struct drec_mark - a unit end in a buffer
+ * @end: offset just past that unit.
  * @nr_snaps: snapshots that end in the buffer up to @end.
  * @nr_regions: regions of those snapshots.
  */
@@ -92,7 +89,10 @@ struct drec_mark {
  * @done_mark: first mark not yet counted as written.
  * @done_snaps: snapshots of this buffer counted as written.
  * @done_regions: regions of those snapshots.
- * @marks: unit boundaries, one per slice of the buffer.
+ * @nr_marks: marks in use.
+ * @mark_shift: a mark is the last unit end in its granule of this many
+ *	bytes, log2.
+ * @marks: unit ends, in increasing order.
  * @data: @drec.buf_len bytes.
  */
 struct drec_buf {
@@ -105,6 +105,8 @@ struct drec_buf {
 	u32 done_mark;
 	u32 done_snaps;
 	u32 done_regions;
+	u32 nr_marks;
+	u32 mark_shift;
 	struct drec_mark marks[DREC_BUF_MARKS];
 	u8 data[];
 };

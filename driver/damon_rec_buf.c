@@ -8,9 +8,12 @@
  * span buffers.  Full buffers go to the ready list, which the flush worker
  * writes to the output file or read() drains.
  *
- * Every buffer is cut into DREC_BUF_MARKS equal slices and remembers, for
- * each slice, where the last unit that ends in it ends, with the snapshots
- * and regions of the buffer up to there (O(1) per unit, no allocation).
+ * Every buffer remembers up to DREC_BUF_MARKS unit ends ("marks"), with the
+ * snapshots and regions of the buffer up to each: the last unit end in
+ * each granule of 2^mark_shift bytes.  The granule starts at one byte (every
+ * unit end is kept) and doubles whenever the table is full, so that the
+ * marks stay spread over what the buffer holds (O(1) amortized per unit,
+ * no allocation).
  * As bytes reach the output, the marks they pass count their snapshots as
  * written; after a write error the output is cut back to the last mark
  * written whole, even inside a buffer written in part: the file never ends
@@ -39,7 +42,8 @@ static void drec_buf_reset(struct drec_buf *b)
 	b->done_mark = 0;
 	b->done_snaps = 0;
 	b->done_regions = 0;
-	memset(b->marks, 0, sizeof(b->marks));
+	b->nr_marks = 0;
+	b->mark_shift = 0;
 }
 
 static struct drec_buf *drec_buf_new(struct drec *d, gfp_t gfp)
@@ -232,6 +236,40 @@ void drec_put_locked(struct drec *d, const void *p, size_t len)
 	}
 }
 
+/* Granule of a unit that ends at @end (exclusive). */
+static inline u32 drec_granule(const struct drec_buf *b, u32 end)
+{
+	return (end - 1) >> b->mark_shift;
+}
+
+/*
+ * The mark for a unit that ends at @end: the last mark if it is in the same
+ * granule (the later end replaces it), else a new one, after doubling the
+ * granule (merging the marks that then share one) while the table is full.
+ */
+static struct drec_mark *drec_mark_slot(struct drec_buf *b, u32 end)
+{
+	unsigned int i, n;
+
+	for (;;) {
+		if (b->nr_marks &&
+		    drec_granule(b, b->marks[b->nr_marks - 1].end) ==
+		    drec_granule(b, end))
+			return &b->marks[b->nr_marks - 1];
+		if (b->nr_marks < DREC_BUF_MARKS)
+			return &b->marks[b->nr_marks++];
+		b->mark_shift++;
+		for (i = 0, n = 0; i < b->nr_marks; i++) {
+			if (n && drec_granule(b, b->marks[n - 1].end) ==
+				 drec_granule(b, b->marks[i].end))
+				b->marks[n - 1] = b->marks[i];
+			else
+				b->marks[n++] = b->marks[i];
+		}
+		b->nr_marks = n;
+	}
+}
+
 /**
  * drec_unit_end_locked() - a unit is complete
  * @d: the recorder, d->lock held.
@@ -252,8 +290,7 @@ void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot)
 		d->snapshots++;
 		d->regions += nr_regions;
 	}
-	/* The slice that holds the unit's last byte. */
-	m = &b->marks[(b->len - 1) * DREC_BUF_MARKS / d->rec_buf_len];
+	m = drec_mark_slot(b, b->len);
 	m->end = b->len;
 	m->nr_snaps = b->nr_snaps;
 	m->nr_regions = b->nr_regions;
@@ -312,25 +349,23 @@ static struct drec_buf *drec_recycle_locked(struct drec *d, struct drec_buf *b)
 
 /*
  * Count as written the units of @b whose last byte has reached the output:
- * every mark at or below b->off.  @at is the file position of the buffer's
- * first byte.  A mark above b->off stops the walk: the slices after it end
- * further on, and a slice without a mark has no unit end to count.
+ * every mark at or below b->off (marks only change while the buffer is
+ * filled, before the writer sees it).  @at is the file position of the
+ * buffer's first byte.
  */
 static void drec_count_written_locked(struct drec *d, struct drec_buf *b,
 				      loff_t at)
 {
-	while (b->done_mark < DREC_BUF_MARKS) {
+	while (b->done_mark < b->nr_marks) {
 		const struct drec_mark *m = &b->marks[b->done_mark];
 
 		if (m->end > b->off)
 			break;
-		if (m->end) {
-			d->committed_pos = at + m->end;
-			d->snaps_written += m->nr_snaps - b->done_snaps;
-			d->regions_written += m->nr_regions - b->done_regions;
-			b->done_snaps = m->nr_snaps;
-			b->done_regions = m->nr_regions;
-		}
+		d->committed_pos = at + m->end;
+		d->snaps_written += m->nr_snaps - b->done_snaps;
+		d->regions_written += m->nr_regions - b->done_regions;
+		b->done_snaps = m->nr_snaps;
+		b->done_regions = m->nr_regions;
 		b->done_mark++;
 	}
 }
