@@ -29,6 +29,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
 #include <linux/types.h>
@@ -112,6 +113,16 @@ struct drec_buf {
 };
 
 /**
+ * struct drec_out_wait - a wait queue of the output that the recorder is on
+ * @head: the output's wait queue head, or NULL.
+ * @entry: the recorder's entry on it.
+ */
+struct drec_out_wait {
+	wait_queue_head_t *head;
+	wait_queue_entry_t entry;
+};
+
+/**
  * struct drec_kdamond - what the recorder knows about one kdamond thread
  * @task: the thread (identity only, never dereferenced).
  * @pid: its pid.
@@ -175,7 +186,15 @@ struct drec_kdamond {
  * @wq: the flush worker's workqueue.
  * @flush_work: writes ready buffers to @out.
  * @fail_work: stops a recording after a write error.
+ * @done_work: ends a stop that was interrupted, once all is written.
  * @out: output file of the recording, or NULL for the stream.
+ * @out_nonblock: @out is written without blocking (a pipe, FIFO or socket);
+ *	the flush worker waits on @out_wait for room.
+ * @out_pt: poll table that hooks @out_wait onto the output.
+ * @out_wait: the output's wait queues the recorder is on.
+ * @stopping: STOP has detached the probe; the rest is being written
+ *	(written under ctl_lock and lock).
+ * @drainq: STOP waits here until everything is written or failed.
  * @output: DAMON_REC_OUT_* of the current or last recording.
  * @rec_format: format of the current or last recording.
  * @rec_buf_len: buffer size of the current or last recording.
@@ -185,6 +204,7 @@ struct drec_kdamond {
  * @base_pos: file position of the record's first byte.
  * @lock: protects everything below, up to @read_lock.
  * @failed: an output error happened.
+ * @give_up: unload: what the output cannot take now is dropped.
  * @stream_eof: the stream has ended; readers get EOF once it is drained.
  * @free: empty buffers.
  * @ready: buffers to write or read, oldest first.
@@ -226,7 +246,13 @@ struct drec {
 	struct workqueue_struct *wq;
 	struct work_struct flush_work;
 	struct work_struct fail_work;
+	struct work_struct done_work;
 	struct file *out;
+	bool out_nonblock;
+	poll_table out_pt;
+	struct drec_out_wait out_wait[2];
+	bool stopping;
+	wait_queue_head_t drainq;
 	u32 output;
 	u32 rec_format;
 	u32 rec_buf_len;
@@ -237,6 +263,7 @@ struct drec {
 
 	spinlock_t lock;
 	bool failed;
+	bool give_up;
 	bool stream_eof;
 	struct list_head free;
 	struct list_head ready;
@@ -289,6 +316,8 @@ void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot);
 void drec_kick(struct drec *d);
 void drec_promote_cur_locked(struct drec *d);
 void drec_flush_work_fn(struct work_struct *work);
+bool drec_out_drained(struct drec *d);
+void drec_out_unhook(struct drec *d);
 ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
 			 bool nonblock);
 bool drec_stream_readable(struct drec *d);

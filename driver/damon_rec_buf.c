@@ -18,6 +18,12 @@
  * written; after a write error the output is cut back to the last mark
  * written whole, even inside a buffer written in part: the file never ends
  * inside a snapshot, and it keeps exactly the snapshots counted written.
+ *
+ * Pipes, FIFOs and sockets are written without blocking: a kworker cannot
+ * be interrupted, and one asleep in pipe_write() for a reader that never
+ * comes would hang STOP and module unload.  When such an output is full,
+ * the worker returns and an entry of ours on the output's wait queue
+ * (hooked with vfs_poll()) queues it again once there is room.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -371,12 +377,40 @@ static void drec_count_written_locked(struct drec *d, struct drec_buf *b,
 }
 
 /*
+ * Drop everything not yet written: the snapshots that did not reach the
+ * output whole are lost to an output error.
+ * Return: the snapshots dropped.
+ */
+static u64 drec_drop_unwritten_locked(struct drec *d)
+{
+	u64 dropped = d->snapshots - d->snaps_written;
+	struct drec_buf *b, *next;
+
+	d->lost_error += dropped;
+	d->snapshots = d->snaps_written;
+	d->regions = d->regions_written;
+	list_for_each_entry_safe(b, next, &d->ready, list) {
+		list_del(&b->list);
+		drec_buf_reset(b);
+		list_add_tail(&b->list, &d->free);
+		d->nr_free++;
+	}
+	if (d->cur) {
+		drec_buf_reset(d->cur);
+		list_add_tail(&d->cur->list, &d->free);
+		d->nr_free++;
+		d->cur = NULL;
+	}
+	d->bytes_buffered = 0;
+	return dropped;
+}
+
+/*
  * An output error: stop taking snapshots, drop what is buffered, and cut
  * the file back to the last whole unit.
  */
 static void drec_fail(struct drec *d, int err)
 {
-	struct drec_buf *b, *next;
 	const struct cred *old;
 	struct inode *inode;
 	bool first = false;
@@ -387,22 +421,7 @@ static void drec_fail(struct drec *d, int err)
 		first = true;
 		d->failed = true;
 		d->last_error = err;
-		d->lost_error += d->snapshots - d->snaps_written;
-		d->snapshots = d->snaps_written;
-		d->regions = d->regions_written;
-		list_for_each_entry_safe(b, next, &d->ready, list) {
-			list_del(&b->list);
-			drec_buf_reset(b);
-			list_add_tail(&b->list, &d->free);
-			d->nr_free++;
-		}
-		if (d->cur) {
-			drec_buf_reset(d->cur);
-			list_add_tail(&d->cur->list, &d->free);
-			d->nr_free++;
-			d->cur = NULL;
-		}
-		d->bytes_buffered = 0;
+		drec_drop_unwritten_locked(d);
 		cut = d->committed_pos;
 	}
 	spin_unlock(&d->lock);
@@ -430,7 +449,115 @@ static void drec_fail(struct drec *d, int err)
 			spin_unlock(&d->lock);
 		}
 	}
+	wake_up(&d->drainq);
 	schedule_work(&d->fail_work);
+}
+
+/* The output has room, or its reader went away: write again. */
+static int drec_out_wake(wait_queue_entry_t *entry, unsigned int mode,
+			 int sync, void *key)
+{
+	struct drec *d = entry->private;
+	__poll_t mask = key_to_poll(key);
+
+	if (mask && !(mask & (EPOLLOUT | EPOLLWRNORM | EPOLLERR | EPOLLHUP)))
+		return 0;
+	queue_work(d->wq, &d->flush_work);
+	return 0;
+}
+
+static void drec_out_queue_proc(struct file *file, wait_queue_head_t *head,
+				poll_table *pt)
+{
+	struct drec *d = container_of(pt, struct drec, out_pt);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(d->out_wait); i++) {
+		struct drec_out_wait *w = &d->out_wait[i];
+
+		if (w->head)
+			continue;
+		init_waitqueue_func_entry(&w->entry, drec_out_wake);
+		w->entry.private = d;
+		w->head = head;
+		add_wait_queue(head, &w->entry);
+		return;
+	}
+}
+
+/*
+ * The output would block: make sure that the worker runs again when it
+ * has room.  The first time, hook our entries onto the output's wait
+ * queues; they stay there until the output is closed, and from then on
+ * every wakeup of the output requeues the worker, so none can be missed.
+ * Return: true if the output has room already (write again now).
+ */
+static bool drec_out_hook(struct drec *d)
+{
+	__poll_t mask;
+
+	if (d->out_wait[0].head)
+		return false;
+	init_poll_funcptr(&d->out_pt, drec_out_queue_proc);
+	mask = vfs_poll(d->out, &d->out_pt);
+	if (!d->out_wait[0].head) {
+		/* No wait queue to be on: an output that cannot say. */
+		return true;
+	}
+	return mask & (EPOLLOUT | EPOLLWRNORM | EPOLLERR | EPOLLHUP);
+}
+
+/**
+ * drec_out_unhook() - take the recorder's entries off the output's queues
+ * @d: the recorder; the output is still open.
+ *
+ * After this, only the recorder queues the flush worker.
+ */
+void drec_out_unhook(struct drec *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(d->out_wait); i++) {
+		struct drec_out_wait *w = &d->out_wait[i];
+
+		if (!w->head)
+			continue;
+		remove_wait_queue(w->head, &w->entry);
+		w->head = NULL;
+	}
+}
+
+/**
+ * drec_out_drained() - has everything committed reached the output
+ * @d: the recorder, stopping: nothing is committed any more.
+ *
+ * Return: true when no buffer is left to write, or the recording failed.
+ */
+bool drec_out_drained(struct drec *d)
+{
+	bool ret;
+
+	spin_lock(&d->lock);
+	ret = d->failed || list_empty(&d->ready);
+	spin_unlock(&d->lock);
+	return ret;
+}
+
+/*
+ * Unload, and the output cannot take more without blocking: give up on
+ * what is left, counting its snapshots lost to an output error.
+ */
+static void drec_give_up(struct drec *d)
+{
+	u64 dropped, written;
+
+	spin_lock(&d->lock);
+	dropped = drec_drop_unwritten_locked(d);
+	d->last_error = -EAGAIN;
+	written = d->snaps_written;
+	spin_unlock(&d->lock);
+	pr_info("unloading: the output takes no more data: %llu snapshots written, %llu dropped\n",
+		written, dropped);
 }
 
 /**
@@ -443,8 +570,10 @@ static void drec_fail(struct drec *d, int err)
 void drec_flush_work_fn(struct work_struct *work)
 {
 	struct drec *d = container_of(work, struct drec, flush_work);
+	bool done;
 
 	for (;;) {
+		bool blocked = false;
 		struct drec_buf *b;
 		int err = 0;
 		loff_t at;
@@ -455,12 +584,16 @@ void drec_flush_work_fn(struct work_struct *work)
 						 list);
 		spin_unlock(&d->lock);
 		if (!b)
-			return;
+			break;
 
 		while (b->off < b->len) {
 			ssize_t n = kernel_write(d->out, b->data + b->off,
 						 b->len - b->off, &d->pos);
 
+			if (n == -EAGAIN && d->out_nonblock) {
+				blocked = true;
+				break;
+			}
 			if (n <= 0) {
 				err = n ? (int)n : -EIO;
 				break;
@@ -473,6 +606,21 @@ void drec_flush_work_fn(struct work_struct *work)
 			at = d->pos - b->off;
 			drec_count_written_locked(d, b, at);
 			spin_unlock(&d->lock);
+		}
+
+		if (blocked) {
+			bool give_up;
+
+			spin_lock(&d->lock);
+			give_up = d->give_up;
+			spin_unlock(&d->lock);
+			if (give_up) {
+				drec_give_up(d);
+				break;
+			}
+			if (drec_out_hook(d))
+				continue;
+			return;
 		}
 
 		spin_lock(&d->lock);
@@ -490,6 +638,16 @@ void drec_flush_work_fn(struct work_struct *work)
 			return;
 		}
 		cond_resched();
+	}
+
+	/* Nothing left to write (for now). */
+	spin_lock(&d->lock);
+	done = d->stopping && !d->failed && list_empty(&d->ready);
+	spin_unlock(&d->lock);
+	if (done) {
+		wake_up(&d->drainq);
+		/* An interrupted STOP left the end of the stop to us. */
+		schedule_work(&d->done_work);
 	}
 }
 

@@ -7,7 +7,9 @@
  * whole snapshots and commits them to a pool of buffers, which a worker
  * writes to the output file (opened at START, in the caller's context, with
  * the caller's credentials) or which read() streams.  STOP detaches the
- * probe and returns once every byte is in the file.  See damon_rec(4).
+ * probe and returns once every byte is in the file; a signal interrupts
+ * the wait, and the stop then ends by itself once the output has taken
+ * the rest.  See damon_rec(4).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,18 +42,18 @@ static const struct file_operations drec_fops;
 /* ---------------------------------------------------------------------- */
 
 /*
- * End the recording: detach the probe, commit what it was assembling and the
- * end of the record, write everything out and close the output.
- * Return: 0, or the output error that failed the recording.
+ * First half of a stop: detach the probe, commit what it was assembling and
+ * the end of the record, and hand everything to the writer.  Nothing is
+ * committed after this.
  */
-static int drec_teardown(struct drec *d)
+static void drec_stop_begin(struct drec *d)
 {
-	LIST_HEAD(spare);
 	bool failed;
-	int err;
 
 	lockdep_assert_held(&d->ctl_lock);
 
+	if (d->stopping)
+		return;
 	if (d->probing) {
 		drec_probe_unregister(d);
 		d->probing = false;
@@ -71,10 +73,28 @@ static int drec_teardown(struct drec *d)
 
 	spin_lock(&d->lock);
 	drec_promote_cur_locked(d);
+	d->stopping = true;
 	spin_unlock(&d->lock);
+	if (d->out)
+		queue_work(d->wq, &d->flush_work);
+}
+
+/*
+ * Second half of a stop: everything is written, or dropped after an error
+ * or at unload.  Close the output and free the recording.
+ * Return: 0, or the output error that failed the recording.
+ */
+static int drec_stop_finish(struct drec *d)
+{
+	LIST_HEAD(spare);
+	bool failed;
+	int err;
+
+	lockdep_assert_held(&d->ctl_lock);
 
 	if (d->out) {
-		queue_work(d->wq, &d->flush_work);
+		/* Nothing queues the worker after this but us. */
+		drec_out_unhook(d);
 		flush_work(&d->flush_work);
 
 		spin_lock(&d->lock);
@@ -95,6 +115,7 @@ static int drec_teardown(struct drec *d)
 
 		spin_lock(&d->lock);
 		d->running = false;
+		d->stopping = false;
 		d->stop_ns = ktime_get_real_ns();
 		spin_unlock(&d->lock);
 		drec_pool_free(d);
@@ -102,6 +123,7 @@ static int drec_teardown(struct drec *d)
 		err = 0;
 		spin_lock(&d->lock);
 		d->running = false;
+		d->stopping = false;
 		d->stream_eof = true;
 		d->stop_ns = ktime_get_real_ns();
 		/* Readers free the rest as they drain it. */
@@ -127,6 +149,39 @@ static int drec_teardown(struct drec *d)
 	return err;
 }
 
+/*
+ * End the recording: detach the probe, commit what it was assembling and the
+ * end of the record, write everything out and close the output.
+ *
+ * With @wait (STOP), wait until the output has taken every byte, however
+ * long that takes, but interruptibly: on a signal the recording is left
+ * stopping, and the flush worker ends the stop once all is written (or a
+ * later STOP waits again).  Without (unload, after an error), what the
+ * output cannot take without blocking is dropped and counted lost.
+ *
+ * Return: 0, -ERESTARTSYS, or the output error that failed the recording.
+ */
+static int drec_teardown(struct drec *d, bool wait)
+{
+	lockdep_assert_held(&d->ctl_lock);
+
+	drec_stop_begin(d);
+	if (d->out) {
+		if (wait) {
+			if (wait_event_interruptible(d->drainq,
+						     drec_out_drained(d)))
+				return -ERESTARTSYS;
+		} else {
+			spin_lock(&d->lock);
+			d->give_up = true;
+			spin_unlock(&d->lock);
+			queue_work(d->wq, &d->flush_work);
+		}
+		flush_work(&d->flush_work);
+	}
+	return drec_stop_finish(d);
+}
+
 static void drec_fail_work_fn(struct work_struct *work)
 {
 	struct drec *d = container_of(work, struct drec, fail_work);
@@ -137,13 +192,60 @@ static void drec_fail_work_fn(struct work_struct *work)
 	failed = d->failed;
 	spin_unlock(&d->lock);
 	if (d->running && failed)
-		drec_teardown(d);
+		drec_teardown(d, false);
+	mutex_unlock(&d->ctl_lock);
+}
+
+/* A STOP was interrupted, and the output has now taken everything. */
+static void drec_done_work_fn(struct work_struct *work)
+{
+	struct drec *d = container_of(work, struct drec, done_work);
+
+	mutex_lock(&d->ctl_lock);
+	if (d->running && d->stopping && d->out && drec_out_drained(d))
+		drec_stop_finish(d);
 	mutex_unlock(&d->ctl_lock);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Start                                                                  */
 /* ---------------------------------------------------------------------- */
+
+/*
+ * A pipe, FIFO or socket is written without blocking (damon_rec_buf.c):
+ * the flush worker must never sleep for a reader that may never come.
+ */
+static bool drec_out_pollable(struct file *file)
+{
+	return !S_ISREG(file_inode(file)->i_mode) && file_can_poll(file);
+}
+
+/*
+ * The output file for a descriptor's file.  A FIFO or pipe is opened anew,
+ * O_NONBLOCK, on the same inode, so that the caller's file keeps its own
+ * flags; a FIFO that nobody has open for reading fails with EPIPE.  Other
+ * files are written through the caller's file itself.
+ */
+static struct file *drec_fd_output(struct file *file, bool *nonblock)
+{
+	struct file *out;
+
+	*nonblock = false;
+	if (!drec_out_pollable(file))
+		return get_file(file);
+	if (file->f_flags & O_NONBLOCK) {
+		*nonblock = true;
+		return get_file(file);
+	}
+	if (!S_ISFIFO(file_inode(file)->i_mode))
+		return get_file(file);
+	out = dentry_open(&file->f_path, O_WRONLY | O_NONBLOCK | O_LARGEFILE,
+			  current_cred());
+	if (IS_ERR(out))
+		return PTR_ERR(out) == -ENXIO ? ERR_PTR(-EPIPE) : out;
+	*nonblock = true;
+	return out;
+}
 
 /*
  * kernel_write() writes only through ->write_iter, and refuses a file that
@@ -160,6 +262,7 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 {
 	u8 hdr[DREC_V3_HDR_LEN];
 	struct file *out = NULL;
+	bool nonblock = false;
 	size_t hlen;
 	u32 output;
 	u64 now;
@@ -183,7 +286,9 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	wake_up_interruptible(&d->readq);
 
 	if (d->out_fd_file) {
-		out = get_file(d->out_fd_file);
+		out = drec_fd_output(d->out_fd_file, &nonblock);
+		if (IS_ERR(out))
+			return PTR_ERR(out);
 		output = DAMON_REC_OUT_FD;
 	} else if (d->path) {
 		out = filp_open(d->path, O_WRONLY | O_CREAT | O_TRUNC |
@@ -194,6 +299,13 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 			filp_close(out, NULL);
 			return -EINVAL;
 		}
+		/* Our own file: it may be made non-blocking. */
+		if (drec_out_pollable(out)) {
+			spin_lock(&out->f_lock);
+			out->f_flags |= O_NONBLOCK;
+			spin_unlock(&out->f_lock);
+			nonblock = true;
+		}
 		output = DAMON_REC_OUT_PATH;
 	} else {
 		output = DAMON_REC_OUT_STREAM;
@@ -201,6 +313,7 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 
 	now = ktime_get_real_ns();
 	d->out = out;
+	d->out_nonblock = nonblock;
 	if (!out)
 		d->pos = 0;
 	else if (out->f_flags & O_APPEND)
@@ -215,6 +328,8 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	d->rec_buf_len = d->buf_len;
 	d->output = output;
 	d->failed = false;
+	d->give_up = false;
+	d->stopping = false;
 	d->stream = output == DAMON_REC_OUT_STREAM;
 	d->stream_eof = false;
 	d->need_flush = false;
@@ -385,7 +500,8 @@ static int drec_ioc_get_path(struct drec *d, void __user *uarg)
 	if (rp.flags)
 		return -EINVAL;
 
-	mutex_lock(&d->ctl_lock);
+	if (mutex_lock_interruptible(&d->ctl_lock))
+		return -ERESTARTSYS;
 	need = d->path ? strlen(d->path) + 1 : 1;
 	if (rp.len >= need) {
 		copy = d->path ? kstrdup(d->path, GFP_KERNEL) :
@@ -423,7 +539,8 @@ static int drec_ioc_set_buf(struct drec *d, u32 __user *uarg)
 		return -EFAULT;
 	if (len < DAMON_REC_MIN_BUF_LEN || len > DAMON_REC_MAX_BUF_LEN)
 		return -EINVAL;
-	mutex_lock(&d->ctl_lock);
+	if (mutex_lock_interruptible(&d->ctl_lock))
+		return -ERESTARTSYS;
 	if (d->running)
 		err = -EBUSY;
 	else
@@ -441,7 +558,8 @@ static int drec_ioc_set_format(struct drec *d, u32 __user *uarg)
 		return -EFAULT;
 	if (fmt != DAMON_REC_FMT_V2 && fmt != DAMON_REC_FMT_V3)
 		return -EINVAL;
-	mutex_lock(&d->ctl_lock);
+	if (mutex_lock_interruptible(&d->ctl_lock))
+		return -ERESTARTSYS;
 	if (d->running)
 		err = -EBUSY;
 	else
@@ -516,7 +634,10 @@ static int drec_ioc_set_path(struct drec *d, void __user *uarg)
 	if (IS_ERR(path))
 		return PTR_ERR(path);
 
-	mutex_lock(&d->ctl_lock);
+	if (mutex_lock_interruptible(&d->ctl_lock)) {
+		kfree(path);
+		return -ERESTARTSYS;
+	}
 	if (d->running) {
 		err = -EBUSY;
 		drop = NULL;
@@ -561,7 +682,11 @@ static int drec_ioc_set_output_fd(struct drec *d, s32 __user *uarg)
 		}
 	}
 
-	mutex_lock(&d->ctl_lock);
+	if (mutex_lock_interruptible(&d->ctl_lock)) {
+		if (file)
+			fput(file);
+		return -ERESTARTSYS;
+	}
 	if (d->running) {
 		err = -EBUSY;
 		drop = file;
@@ -593,7 +718,8 @@ static int drec_ioc_start(struct drec *d, void __user *uarg)
 	    st.update_us > U32_MAX)
 		return -EINVAL;
 
-	mutex_lock(&d->ctl_lock);
+	if (mutex_lock_interruptible(&d->ctl_lock))
+		return -ERESTARTSYS;
 	if (d->running) {
 		bool failed;
 
@@ -605,7 +731,7 @@ static int drec_ioc_start(struct drec *d, void __user *uarg)
 			goto out;
 		}
 		/* Stopped by a write error: finish that first. */
-		drec_teardown(d);
+		drec_teardown(d, false);
 	}
 	err = drec_start(d, &st);
 out:
@@ -618,7 +744,9 @@ static int drec_ioc_stop(struct drec *d)
 	bool failed;
 	int err;
 
-	mutex_lock(&d->ctl_lock);
+	/* A STOP waiting for its output holds ctl_lock. */
+	if (mutex_lock_interruptible(&d->ctl_lock))
+		return -ERESTARTSYS;
 	if (!d->running) {
 		err = -EALREADY;
 		goto out;
@@ -626,7 +754,7 @@ static int drec_ioc_stop(struct drec *d)
 	spin_lock(&d->lock);
 	failed = d->failed;
 	spin_unlock(&d->lock);
-	err = drec_teardown(d);
+	err = drec_teardown(d, true);
 	/* Already stopped by a write error: the status tells which. */
 	if (failed)
 		err = -EALREADY;
@@ -734,6 +862,8 @@ static int __init drec_init(void)
 	init_waitqueue_head(&d->readq);
 	INIT_WORK(&d->flush_work, drec_flush_work_fn);
 	INIT_WORK(&d->fail_work, drec_fail_work_fn);
+	INIT_WORK(&d->done_work, drec_done_work_fn);
+	init_waitqueue_head(&d->drainq);
 	d->buf_len = DAMON_REC_DEF_BUF_LEN;
 	d->format = DAMON_REC_FMT_V3;
 	d->output = DAMON_REC_OUT_NONE;
@@ -767,10 +897,15 @@ static void __exit drec_exit(void)
 	mutex_lock(&d->ctl_lock);
 	if (d->running) {
 		pr_info("unloading during a recording: stopping it\n");
-		drec_teardown(d);
+		drec_teardown(d, false);
+		pr_info("recording stopped: %llu snapshots written, %llu lost (%llu to full buffers, %llu to memory, %llu to the output)\n",
+			d->snapshots,
+			d->lost_full + d->lost_nomem + d->lost_error,
+			d->lost_full, d->lost_nomem, d->lost_error);
 	}
 	mutex_unlock(&d->ctl_lock);
 	cancel_work_sync(&d->fail_work);
+	cancel_work_sync(&d->done_work);
 	destroy_workqueue(d->wq);
 
 	drec_pool_free(d);

@@ -27,6 +27,16 @@
  *   -n, --no-damon         leave DAMON alone: record whatever runs
  *   -q, --status FILE      write the final status to FILE (key=value lines)
  *   -B, --status-before FILE  write the status just before STOP to FILE
+ *   -a, --stop-alarm SEC   SIGALRM (a handler without SA_RESTART) SEC
+ *                          seconds into STOP, which may then fail with EINTR
+ *   -Q, --query FILE       only write the device's status to FILE and exit
+ *                          (no recording, no DAMON; no output option)
+ *   -C, --clear-output     only clear the output path and descriptor (the
+ *                          driver drops its reference to the file) and exit
+ *   -P, --pipe-size BYTES  the output (--out or --fd) is a FIFO: set its
+ *                          capacity (F_SETPIPE_SZ) before starting
+ *   -X, --stop-only        only STOP the current recording (with --stop-alarm
+ *                          and --status; no DAMON; no output option)
  *   -r, --read-after       with --stream: read nothing until the recording
  *                          has stopped, then drain the stream
  *   -D, --detach           start, then exit leaving the recording and DAMON
@@ -67,6 +77,11 @@ static struct {
 	int no_damon;
 	const char *status_file;
 	const char *before_file;
+	unsigned long stop_alarm;
+	const char *query;
+	int stop_only;
+	unsigned long pipe_size;
+	int clear_only;
 	int read_after;
 	int detach;
 	unsigned long cycles;
@@ -286,16 +301,32 @@ static void report(const struct damon_rec_status *st)
 	report_to(st, opt.status_file);
 }
 
-/* The status just before STOP, when asked for. */
-static void report_before(void)
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Just before STOP: the status, and the alarm that interrupts STOP, when
+ * asked for.
+ */
+static void before_stop(void)
 {
 	struct damon_rec_status st;
+	struct sigaction sa = { .sa_handler = on_alarm };
 
-	if (!opt.before_file)
-		return;
-	if (ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st))
-		die("GET_STATUS: %s", strerror(errno));
-	report_to(&st, opt.before_file);
+	if (opt.before_file) {
+		if (ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st))
+			die("GET_STATUS: %s", strerror(errno));
+		report_to(&st, opt.before_file);
+	}
+	if (opt.stop_alarm) {
+		/* No SA_RESTART: the interrupted ioctl fails with EINTR. */
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGALRM, &sa, NULL))
+			die("sigaction: %s", strerror(errno));
+		alarm(opt.stop_alarm);
+	}
 }
 
 static unsigned long num(const char *s, const char *what)
@@ -324,13 +355,16 @@ static void parse(int argc, char **argv)
 		{ "duration", 1, NULL, 'd' }, { "wait-pid", 1, NULL, 'w' },
 		{ "no-damon", 0, NULL, 'n' }, { "status", 1, NULL, 'q' },
 		{ "status-before", 1, NULL, 'B' },
+		{ "stop-alarm", 1, NULL, 'a' }, { "query", 1, NULL, 'Q' },
+		{ "stop-only", 0, NULL, 'X' }, { "pipe-size", 1, NULL, 'P' },
+		{ "clear-output", 0, NULL, 'C' },
 		{ "read-after", 0, NULL, 'r' }, { "detach", 0, NULL, 'D' },
 		{ "cycles", 1, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:b:o:F:s:pO:t:k:S:A:U:m:M:d:w:nq:B:rDc:",
+	while ((c = getopt_long(argc, argv, "f:b:o:F:s:pO:t:k:S:A:U:m:M:d:w:nq:B:a:Q:XP:CrDc:",
 				lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': opt.format = num(optarg, "format"); break;
@@ -357,6 +391,11 @@ static void parse(int argc, char **argv)
 		case 'n': opt.no_damon = 1; break;
 		case 'q': opt.status_file = optarg; break;
 		case 'B': opt.before_file = optarg; break;
+		case 'a': opt.stop_alarm = num(optarg, "alarm delay"); break;
+		case 'Q': opt.query = optarg; break;
+		case 'X': opt.stop_only = 1; break;
+		case 'C': opt.clear_only = 1; break;
+		case 'P': opt.pipe_size = num(optarg, "pipe size"); break;
 		case 'r': opt.read_after = 1; break;
 		case 'D': opt.detach = 1; break;
 		case 'c': opt.cycles = num(optarg, "cycle count"); break;
@@ -366,6 +405,8 @@ static void parse(int argc, char **argv)
 	}
 	if (optind != argc)
 		die("ioctl_record: unexpected argument '%s'", argv[optind]);
+	if (opt.query || opt.stop_only || opt.clear_only)
+		return;
 	if (!!opt.out + !!opt.fd_path + !!opt.stream != 1)
 		die("ioctl_record: give exactly one of --out, --fd and --stream");
 	if (!opt.no_damon && strcmp(opt.ops, "paddr") && !opt.nr_pids)
@@ -390,6 +431,27 @@ int main(int argc, char **argv)
 		die("%s: %s", DREC_DEV, strerror(errno));
 	if (ioctl(dev, DAMON_REC_IOC_GET_INFO, &info))
 		die("GET_INFO: %s", strerror(errno));
+	if (opt.query) {
+		if (ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st))
+			die("GET_STATUS: %s", strerror(errno));
+		report_to(&st, opt.query);
+		return 0;
+	}
+	if (opt.stop_only) {
+		int e = 0;
+
+		before_stop();
+		if (ioctl(dev, DAMON_REC_IOC_STOP))
+			e = errno;
+		if (ioctl(dev, DAMON_REC_IOC_GET_STATUS, &st))
+			die("GET_STATUS: %s", strerror(errno));
+		report(&st);
+		if (e) {
+			printf("ioctl_record: STOP: %s\n", strerror(e));
+			return 3;
+		}
+		return 0;
+	}
 	if (!(info.features & DAMON_REC_FEAT_DAMON))
 		die("the driver reports no DAMON");
 
@@ -409,6 +471,8 @@ int main(int argc, char **argv)
 	ofd = -1;
 	if (ioctl(dev, DAMON_REC_IOC_SET_OUTPUT_FD, &ofd))
 		die("SET_OUTPUT_FD -1: %s", strerror(errno));
+	if (opt.clear_only)
+		return 0;
 	if (opt.out) {
 		rp.path = (uintptr_t)opt.out;
 		rp.len = strlen(opt.out) + 1;
@@ -424,6 +488,18 @@ int main(int argc, char **argv)
 		close(ofd);
 	}
 
+	if (opt.pipe_size) {
+		/* A FIFO with a reader: this open does not block. */
+		const char *fifo = opt.out ? opt.out : opt.fd_path;
+		int p = open(fifo, O_WRONLY | O_NONBLOCK);
+
+		if (p < 0)
+			die("%s: %s", fifo, strerror(errno));
+		if (fcntl(p, F_SETPIPE_SZ, (int)opt.pipe_size) < 0)
+			die("F_SETPIPE_SZ %lu: %s", opt.pipe_size,
+			    strerror(errno));
+		close(p);
+	}
 	if (!opt.no_damon)
 		damon_setup();
 	start.sample_us = opt.sample_us;
@@ -462,7 +538,7 @@ int main(int argc, char **argv)
 			pthread_join(thr, NULL);
 		} else {
 			wait_recording();
-			report_before();
+			before_stop();
 			if (ioctl(dev, DAMON_REC_IOC_STOP)) {
 				int e = errno;
 

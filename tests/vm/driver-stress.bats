@@ -3,7 +3,8 @@
 #
 # Guest tests of damon_rec.ko under stress: a full file system, unloading
 # during a recording, a hundred start/stop cycles, and a stream nobody
-# reads.  Records are checked with tests/tools/reccheck.c.
+# reads, a FIFO nobody reads.  Records are checked with
+# tests/tools/reccheck.c.
 
 load /opt/damonrec/tests/lib/guest
 
@@ -22,6 +23,7 @@ teardown() {
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	exec 7>&- 8<&-
 	damon_off
 	umount "$WORK/small" 2>/dev/null || true
 	unload_damon_rec
@@ -48,6 +50,19 @@ zigzag_bg() {
 
 status_of() {
 	awk -F= -v k="$2" '$1 == k { print $2 }' "$1"
+}
+
+# wait_idle: wait (10 s at most) until the device's state is idle, and
+# leave its status in $WORK/st2.txt.
+wait_idle() {
+	local i
+	for i in $(seq 50); do
+		ioctl_record -Q "$WORK/st2.txt"
+		[ "$(status_of "$WORK/st2.txt" state)" = idle ] && return 0
+		sleep 0.2
+	done
+	cat "$WORK/st2.txt"
+	return 1
 }
 
 # mem_kb: unreclaimable slab plus vmalloc, in kB.
@@ -211,6 +226,124 @@ enospc_check() {
 	sleep 2
 	run rmmod damon_rec
 	assert_success
+	check_dmesg_clean
+}
+
+@test "stress: STOP on a FIFO nobody reads is interrupted, the stop ends once it is read" {
+	mkfifo "$WORK/fifo"
+	zigzag_bg
+	# Open for reading and writing: a reader that reads nothing (after
+	# the workload started, which must not hold the FIFO open).
+	exec 7<>"$WORK/fifo"
+	# About 2 KiB a snapshot for 5 s: more than the FIFO (cut to 4 KiB)
+	# and the buffers hold.  SIGALRM 2 s into STOP.
+	run timeout 60 ioctl_record -f 2 -b 4096 -m 100 -o "$WORK/fifo" \
+		-P 4096 -t "$ZZ_PID" -d 5 -a 2 -q "$WORK/st.txt"
+	echo "$output"
+	assert_failure 3
+	assert_output --partial 'STOP: Interrupted system call'
+	# Still stopping, the rest in the buffers.
+	[ "$(status_of "$WORK/st.txt" state)" = recording ]
+	[ "$(status_of "$WORK/st.txt" bytes_buffered)" -gt 0 ]
+	# A later STOP waits again, and is interrupted again.
+	run timeout 60 ioctl_record -X -a 1
+	echo "$output"
+	assert_failure 3
+	assert_output --partial 'STOP: Interrupted system call'
+	# Read it all: the stop ends by itself and closes the FIFO.
+	exec 8<"$WORK/fifo"
+	exec 7>&-
+	timeout 60 cat <&8 >"$WORK/out.data"
+	exec 8<&-
+	wait_idle
+	cat "$WORK/st2.txt"
+	[ "$(status_of "$WORK/st2.txt" bytes_buffered)" = 0 ]
+	[ "$(status_of "$WORK/st2.txt" lost_error)" = 0 ]
+	[ "$(status_of "$WORK/st2.txt" last_error)" = 0 ]
+	[ "$(stat -c %s "$WORK/out.data")" = \
+	  "$(status_of "$WORK/st2.txt" bytes_written)" ]
+	# Every snapshot committed is there, whole.
+	run reccheck --format 2 --targets 1 --min-snapshots 3 "$WORK/out.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st2.txt" snapshots) "
+	check_dmesg_clean
+}
+
+@test "stress: STOP on a v3 FIFO given by descriptor: a later STOP ends it once read" {
+	mkfifo "$WORK/fifo"
+	zigzag_bg -s 64 -n 64 -t 100
+	exec 7<>"$WORK/fifo"
+	run timeout 60 ioctl_record -f 3 -b 1024 -m 300 -M 600 -P 4096 \
+		-F "$WORK/fifo" -t "$ZZ_PID" -d 15 -a 1 -q "$WORK/st.txt"
+	echo "$output"
+	assert_failure 3
+	assert_output --partial 'STOP: Interrupted system call'
+	[ "$(status_of "$WORK/st.txt" state)" = recording ]
+	# Read in the background, then STOP again: it returns once all is
+	# written.
+	exec 8<"$WORK/fifo"
+	exec 7>&-
+	(sleep 1; exec cat <&8 >"$WORK/out.data") &
+	ZZ_PIDS+=("$!")
+	exec 8<&-
+	run timeout 60 ioctl_record -X
+	echo "$output"
+	# This STOP ended the stop, or the worker did first.
+	[ "$status" = 0 ] ||
+		assert_output --partial 'STOP: Operation already in progress'
+	wait_idle
+	# The descriptor stays a setting: drop it, and the reader sees EOF.
+	ioctl_record -C
+	for i in $(seq 100); do
+		kill -0 "${ZZ_PIDS[-1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "${ZZ_PIDS[-1]}" 2>/dev/null
+	[ "$(status_of "$WORK/st2.txt" lost_error)" = 0 ]
+	run reccheck --format 3 --end --targets 1 --min-snapshots 3 \
+		--gap 0.9,1000 "$WORK/out.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st2.txt" snapshots) "
+	check_dmesg_clean
+}
+
+@test "stress: rmmod with a FIFO nobody reads ends, dropping what the FIFO cannot take" {
+	mkfifo "$WORK/fifo"
+	zigzag_bg
+	exec 7<>"$WORK/fifo"
+	run ioctl_record -D -f 2 -b 1024 -m 100 -o "$WORK/fifo" -t "$ZZ_PID"
+	assert_success
+	# 2 KiB a snapshot, 10 a second: the FIFO (64 KiB) fills, then the
+	# buffers.
+	sleep 8
+	run timeout 30 rmmod damon_rec
+	assert_success
+	damon_off
+	line=$(dmesg | tail -n +$((_DMESG_MARK + 1)) |
+		grep 'recording stopped: ')
+	echo "$line"
+	dmesg | tail -n +$((_DMESG_MARK + 1)) |
+		grep -q 'the output takes no more data'
+	written=$(echo "$line" | sed -n 's/.*stopped: \([0-9]*\) snapshots written.*/\1/p')
+	lost=$(echo "$line" | sed -n 's/.* written, \([0-9]*\) lost .*/\1/p')
+	full=$(echo "$line" | sed -n 's/.*(\([0-9]*\) to full.*/\1/p')
+	nomem=$(echo "$line" | sed -n 's/.*, \([0-9]*\) to memory.*/\1/p')
+	error=$(echo "$line" | sed -n 's/.*, \([0-9]*\) to the output.*/\1/p')
+	[ "$lost" = $((full + nomem + error)) ]
+	[ "$error" -gt 0 ]
+	[ "$written" -gt 10 ]
+	# What the FIFO took: exactly the snapshots counted written, whole,
+	# then at most part of one.
+	exec 8<"$WORK/fifo"
+	exec 7>&-
+	timeout 10 cat <&8 >"$WORK/out.data"
+	exec 8<&-
+	run reccheck --format 2 --targets 1 --truncated-ok "$WORK/out.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$written "
 	check_dmesg_clean
 }
 
