@@ -16,7 +16,9 @@
  *   - OPENERS threads open and close the device over and over, asking
  *     GET_INFO and GET_STATUS (the counters must never go backwards) and
  *     trying START and the settings (EBUSY while recording);
- *   - after SECONDS, STOP from RACERS threads at once: exactly one gets 0,
+ *   - after SECONDS, or as soon as SNAPS snapshots were recorded or lost
+ *     (-n: the run follows the kdamond's progress, however slow the
+ *     machine), STOP from RACERS threads at once: exactly one gets 0,
  *     the others EALREADY; every reader must then reach the end of the
  *     stream (an alarm fails a hang).
  *
@@ -25,13 +27,18 @@
  * lines (as ioctl_record writes it).
  *
  *   stress_readers [-m locked|free] [-r READERS] [-o OPENERS] [-R RACERS]
- *                  [-d SECONDS] [-f 2|3] [-b BUF] [-s SLOW_US] [-P PAUSE]
- *                  [-w OUT] [-p PATH] [-k] [-q STATUS]
+ *                  [-d SECONDS] [-n SNAPS] [-f 2|3] [-b BUF] [-s SLOW_US]
+ *                  [-P PAUSE] [-L] [-x PID] [-w OUT] [-p PATH] [-k]
+ *                  [-q STATUS]
  *
+ * With -n, SECONDS (default 300) only bounds a run that makes no progress.
  * -s SLOW_US makes every reader sleep that long after each read (and read
  * at most 100 bytes), -P PAUSE makes them wait PAUSE seconds before their
- * first read, so that the pool fills and snapshots are lost (whole, and
- * counted).
+ * first read, -L makes them wait until the status counts a snapshot lost
+ * to a full pool (and the run last until then, and until SNAPS), so that
+ * snapshots are lost (whole, and counted) on a fast machine as on a slow one.
+ * -x PID makes the run last until process PID has exited (a zombie counts),
+ * and half a second more, so that a target exits mid-recording for sure.
  * -p PATH records to PATH instead of the stream (no readers then); a write
  * error that fails the recording ends it early and is reported, not a
  * failure (STOP then answers EALREADY everywhere).
@@ -58,6 +65,9 @@ static struct {
 	uint32_t format, buf;
 	unsigned long slow_us;
 	double pause;
+	unsigned long snaps;
+	long exit_pid;
+	int wait_lost;
 	const char *out, *status, *path;
 	int kdamond;
 } opt = {
@@ -65,7 +75,7 @@ static struct {
 	.format = 3, .buf = 4096,
 };
 
-static atomic_bool stopping, stopped;
+static atomic_bool stopping, stopped, lost_seen;
 static atomic_ullong total_read;
 static atomic_ulong nr_reads, nr_eagain, nr_opens, nr_busy;
 static pthread_mutex_t read_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -92,6 +102,25 @@ static void sleep_us(unsigned long us)
 	nanosleep(&ts, NULL);
 }
 
+/* exited() - whether process @pid is gone or a zombie. */
+static bool exited(long pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
 static void *reader(void *arg)
 {
 	static char bufs[64][1 << 16];
@@ -101,6 +130,8 @@ static void *reader(void *arg)
 
 	if (opt.pause)
 		sleep_us((unsigned long)(opt.pause * 1e6));
+	while (opt.wait_lost && !atomic_load(&lost_seen) && !atomic_load(&stopping))
+		sleep_us(10000);
 	char *buf = bufs[id % 64];
 	size_t sizes[] = { 1, 100, 4096, 1 << 16 };
 
@@ -330,25 +361,28 @@ int main(int argc, char **argv)
 	struct damon_rec_status st;
 	pthread_t rd[64], op[64];
 	int32_t nofd = -1;
-	int c, fd, i;
+	int c, fd, i, seconds_given = 0;
 
-	while ((c = getopt(argc, argv, "m:r:o:R:d:f:b:s:P:w:p:kq:")) != -1) {
+	while ((c = getopt(argc, argv, "m:r:o:R:d:n:f:b:s:P:Lx:w:p:kq:")) != -1) {
 		switch (c) {
 		case 'm': opt.locked = !strcmp(optarg, "locked"); break;
 		case 'r': opt.readers = atoi(optarg); break;
 		case 'o': opt.openers = atoi(optarg); break;
 		case 'R': opt.racers = atoi(optarg); break;
-		case 'd': opt.seconds = atof(optarg); break;
+		case 'd': opt.seconds = atof(optarg); seconds_given = 1; break;
+		case 'n': opt.snaps = strtoul(optarg, NULL, 0); break;
 		case 'f': opt.format = (uint32_t)atoi(optarg); break;
 		case 'b': opt.buf = (uint32_t)atoi(optarg); break;
 		case 's': opt.slow_us = strtoul(optarg, NULL, 0); break;
 		case 'P': opt.pause = atof(optarg); break;
+		case 'L': opt.wait_lost = 1; break;
+		case 'x': opt.exit_pid = atol(optarg); break;
 		case 'w': opt.out = optarg; break;
 		case 'p': opt.path = optarg; break;
 		case 'k': opt.kdamond = 1; break;
 		case 'q': opt.status = optarg; break;
 		default:
-			fprintf(stderr, "usage: stress_readers [-m locked|free] [-r N] [-o N] [-R N] [-d SEC] [-f 2|3] [-b BUF] [-s US] [-P SEC] [-w OUT] [-p PATH] [-k] [-q STATUS]\n");
+			fprintf(stderr, "usage: stress_readers [-m locked|free] [-r N] [-o N] [-R N] [-d SEC] [-n SNAPS] [-f 2|3] [-b BUF] [-s US] [-P SEC] [-L] [-x PID] [-w OUT] [-p PATH] [-k] [-q STATUS]\n");
 			return 2;
 		}
 	}
@@ -364,6 +398,9 @@ int main(int argc, char **argv)
 			fail("%s: %s", opt.out, strerror(errno));
 	}
 	read_intervals();
+	/* With a goal in snapshots, SECONDS only bounds a run that stalls. */
+	if ((opt.snaps || opt.wait_lost || opt.exit_pid) && !seconds_given)
+		opt.seconds = 300;
 	/* A reader or stop that hangs fails the test instead of the VM run. */
 	alarm((unsigned int)opt.seconds + 120);
 
@@ -389,13 +426,26 @@ int main(int argc, char **argv)
 		if (pthread_create(&op[i], NULL, opener, NULL))
 			fail("pthread_create");
 
-	/* To a file, a write error ends the recording early. */
-	for (unsigned long us = 0; us < opt.seconds * 1e6; us += 100000) {
+	/*
+	 * Until SECONDS, or the goals (-n, -L) are met; to a file, a write
+	 * error ends the recording early.
+	 */
+	for (unsigned long us = 0, gone = 0; us < opt.seconds * 1e6; us += 100000) {
 		struct damon_rec_status now;
 
 		sleep_us(100000);
-		if (opt.path && !ioctl(fd, DAMON_REC_IOC_GET_STATUS, &now) &&
-		    now.state == DAMON_REC_STATE_FAILED)
+		if (ioctl(fd, DAMON_REC_IOC_GET_STATUS, &now))
+			fail("GET_STATUS: %s", strerror(errno));
+		if (opt.path && now.state == DAMON_REC_STATE_FAILED)
+			break;
+		if (now.lost_full)
+			atomic_store(&lost_seen, true);
+		if ((opt.snaps || opt.wait_lost) &&
+		    now.snapshots + now.lost_full + now.lost_nomem +
+		    now.lost_error >= opt.snaps &&
+		    (!opt.wait_lost || now.lost_full))
+			break;
+		if (opt.exit_pid && (gone || exited(opt.exit_pid)) && ++gone > 5)
 			break;
 	}
 

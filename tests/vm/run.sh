@@ -45,11 +45,15 @@
 #   VM_TRIES         boots tried when the boot fails early (default 2)
 #   VM_MEM, VM_SMP   guest memory in MiB (default 1024) and CPUs (default 2),
 #                    for each VM
+#   VM_ACCEL         qemu's -accel argument (default tcg,thread=single: see
+#                    "Single-threaded TCG" below)
 #   VM_SHARDS        VMs that share the test files (default 2; 1 runs every
 #                    file in one VM).  A file's duration comes from
 #                    $VM_BUILD/durations (written after each run), else
 #                    from tests/vm/durations, else 15 s per test
 #   QEMU             the qemu binary (default qemu-system-x86_64)
+#   DAMONREC_*       every variable so named is exported to the guest job,
+#                    e.g. DAMONREC_STRESS=long (make vm-stress)
 
 set -u
 
@@ -88,6 +92,7 @@ VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
 VM_TRIES=${VM_TRIES:-2}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-2}
+VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 VM_SHARDS=${VM_SHARDS:-2}
 VM_BUILD=${VM_BUILD:-build/vm}
 VM_DEMO=${VM_DEMO:-$top/tests/vm/demo.sh}
@@ -278,6 +283,9 @@ shard_names() {
 
 {
 	echo "VM_MODE=$mode"
+	while IFS= read -r v; do
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done < <(compgen -e | grep '^DAMONREC_')
 	printf 'VM_TESTS=('
 	printf ' %q' "${guest_tests[@]}"
 	printf ' )\n'
@@ -314,6 +322,21 @@ done
 rm -rf "$root"
 
 # --- boot ------------------------------------------------------------------
+# Single-threaded TCG.  qemu's default for an SMP guest is multi-threaded
+# TCG, one host thread per vCPU.  There, a kernel text patch (static keys
+# and static calls, flipped whenever a tracepoint gets its first probe or
+# loses its last one: every recording's START and STOP) can leave a vCPU
+# running a stale translation of the patched code: the guest dies with
+# "Oops: int3" in kdamond_fn, try_to_wake_up or ttwu_do_activate, on the
+# int3 that text_poke_bp() had already removed.  The likely path: a vCPU
+# translates a block while the page holds the int3, another vCPU restores
+# the byte before the block is linked to the page (qemu write-protects a
+# code page only then), so that store invalidates nothing.  A host that
+# deschedules vCPU threads widens that window.  Flipping the
+# damon_aggregated and sched_wakeup trace events while a kdamond ran
+# killed both of two VMs within about a minute each; with thread=single
+# (the vCPUs take turns on one host thread: still an SMP guest, but no
+# translation overlaps a store) 2600 flips in two VMs were clean.
 # now: microseconds since the epoch; elapsed A B: seconds from A to B.
 now() {
 	echo "${EPOCHREALTIME/./}"
@@ -387,7 +410,7 @@ boot_once() {
 		tag=$k
 	fi
 	# shellcheck disable=SC2054
-	qemu_cmd=("$QEMU" -accel tcg -cpu qemu64,-cx16 -m "$VM_MEM" -smp "$VM_SMP"
+	qemu_cmd=("$QEMU" -accel "$VM_ACCEL" -cpu qemu64,-cx16 -m "$VM_MEM" -smp "$VM_SMP"
 		-nographic -no-reboot -nic none
 		-kernel "$kdir/vmlinuz" -initrd "$run/initrd.cpio"
 		-append "$append"

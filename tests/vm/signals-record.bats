@@ -11,13 +11,21 @@
 # the device's settings by then) kills it before it created anything: that
 # trial must then have left no file either, and is counted apart.
 #
-# SIGNALS_SEED (environment) replaces the fixed seed of the random moments.
+# The moments are drawn from a window measured first: twice the time a
+# damonctl record takes, on this VM and now, from its start to a recording
+# device, so that about half the signals land while it sets up and half
+# while it records, however slow the machine.
+#
+# Environment (make vm-stress sets DAMONREC_STRESS=long):
+#   DAMONREC_STRESS=long          200 trials instead of 50
+#   DAMONREC_SIGNALS_SEED=N       replaces the fixed seed of the moments
 
 load /opt/damonrec/tests/lib/guest
 
 ADMIN=/sys/kernel/mm/damon/admin
-SEED=${SIGNALS_SEED:-4242}
+SEED=${DAMONREC_SIGNALS_SEED:-4242}
 TRIALS=50
+[ "${DAMONREC_STRESS:-}" != long ] || TRIALS=200
 
 setup() {
 	dmesg_mark
@@ -50,20 +58,93 @@ find_stray() {
 	done
 }
 
+# watchdog PID SECONDS: in the background (its pid in dog), SIGKILL PID
+# after SECONDS, leaving in $W/hung where its threads were.
+watchdog() {
+	rm -f "$W/hung"
+	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
+		sleep "$2" &
+		s=$!
+		wait $s
+		kill -0 "$1" 2>/dev/null || exit 0
+		{
+			ps -o pid,stat,args
+			for t in /proc/"$1"/task/*; do
+				echo "${t##*/}: $(cat "$t/wchan" 2>/dev/null)"
+				sed 's/^/  /' "$t/stack" 2>/dev/null
+			done
+		} >"$W/hung.tmp" 2>&1
+		mv "$W/hung.tmp" "$W/hung"
+		kill -9 "$1"
+	) 3>&- &
+	dog=$!
+}
+
+# decode_bg WHAT FILE...: in the background, decode each FILE of a trial
+# with damonctl show --summary, append "OK SNAPSHOTS" (for the trial) or
+# the failure to $W/decoded, and remove the files.
+decode_bg() {
+	(
+		what=$1 n=0
+		shift
+		for f in "$@"; do
+			if ! out=$(damonctl show --summary "$f" 2>&1); then
+				echo "$what: $f does not decode: $out"
+				exit 1
+			fi
+			if ! [[ $out =~ $'\n''snapshots: '\ *([0-9]+) ]]; then
+				echo "$what: no snapshot count in: $out"
+				exit 1
+			fi
+			n=$((n + BASH_REMATCH[1]))
+		done
+		echo "OK $n"
+		rm -f "$@"
+	) >>"$W/decoded" 3>&- &
+}
+
+# start_ms: milliseconds from starting a damonctl record of a command to
+# the device recording (the record is then interrupted and removed).
+start_ms() {
+	local t0 t1 pid i
+	t0=${EPOCHREALTIME/./}
+	damonctl record "${common[@]}" -o "$W/cal.data" -- \
+		zigzag -s 8 -n 4 -t 300 -r 100 >/dev/null 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 1200); do
+		damonctl status 2>/dev/null | grep -qx 'state: recording' && break
+		sleep 0.05
+	done
+	t1=${EPOCHREALTIME/./}
+	kill -INT "$pid" || true
+	wait "$pid" || true
+	rm -f "$W/cal.data"
+	echo $(((t1 - t0) / 1000))
+}
+
 @test "damonctl record: SIGINT and SIGTERM at random moments, $TRIALS trials" {
 	local i mode sig delay pid rc file files kd early=0 decoded=0 snaps=0
+	local window hang dog dec=
 	local common=(--sample 5ms --aggr 20ms --update 200ms -q)
 	zigzag -s 16 -n 4 -t 300 -r 10000 -p 5000 >/dev/null 2>&1 3>&- &
 	ZZ=$!
 	RANDOM=$SEED
-	echo "# seed $SEED" >&3
+	# The window of the moments (ms): a third of the signals land
+	# while the device records.  A stop that takes longer than 20
+	# times the start (30 s at least) counts as hung.
+	window=$((3 * $(start_ms) / 2))
+	[ "$window" -ge 200 ] || window=200
+	hang=$((window / 75))
+	[ "$hang" -ge 30 ] || hang=30
+	echo "# seed $SEED, signals within $window ms of the start" >&3
 	for i in $(seq $TRIALS); do
 		mode=$((RANDOM % 6))
-		# SIGINT and SIGTERM in turn, at a random moment in 0..1 s.
+		# SIGINT and SIGTERM in turn, at a random moment of the window.
 		sig=INT
 		[ $((i % 2)) = 0 ] || sig=TERM
-		delay=$((RANDOM % 1000))
-		printf -v pause '0.%03d' "$delay"
+		delay=$(((RANDOM * 32768 + RANDOM) % window))
+		printf -v pause '%d.%03d' $((delay / 1000)) $((delay % 1000))
 		file=$W/t$i.data
 		case $mode in
 		0) damonctl record "${common[@]}" -o "$file" -- \
@@ -83,22 +164,16 @@ find_stray() {
 		t1=${EPOCHREALTIME/./}
 		what="trial $i (mode $mode, SIG$sig after $delay ms)"
 		# A stop that hangs fails the trial, showing where it hangs.
-		for t in $(seq 300); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			ps -o pid,stat,args >&3
-			for t in /proc/"$pid"/task/*; do
-				echo "# ${t##*/}: $(cat "$t/wchan" 2>/dev/null)" >&3
-				sed 's/^/#   /' "$t/stack" >&3 2>/dev/null
-			done
-			kill -9 "$pid"
-			fail "$what: damonctl did not stop within 30 s"
-		fi
+		watchdog "$pid" "$hang"
 		rc=0
 		wait "$pid" || rc=$?
 		t2=${EPOCHREALTIME/./}
+		kill "$dog" 2>/dev/null || true
+		wait "$dog" 2>/dev/null || true
+		if [ -e "$W/hung" ]; then
+			sed 's/^/# /' "$W/hung" >&3
+			fail "$what: damonctl did not stop within $hang s"
+		fi
 
 		# Nothing left behind, whatever happened.
 		read -r kd <"$ADMIN/kdamonds/nr_kdamonds"
@@ -128,20 +203,23 @@ find_stray() {
 		fi
 		[ $rc = 0 ] || fail "$what: damonctl exited $rc"
 		[ ${#files[@]} -gt 0 ] || fail "$what: no record file"
-		for f in "${files[@]}"; do
-			out=$(damonctl show --summary "$f") ||
-				fail "$what: $f does not decode: $out"
-			[[ $out =~ $'\n''snapshots: '\ *([0-9]+) ]] ||
-				fail "$what: no snapshot count in: $out"
-			snaps=$((snaps + BASH_REMATCH[1]))
-		done
-		decoded=$((decoded + 1))
-		rm -f "$file" "$file".*
-		t3=${EPOCHREALTIME/./}
+		# Decoded while the next trial runs, one trial at a time.
+		[ -z "$dec" ] || wait "$dec" || true
+		decode_bg "$what" "${files[@]}"
+		dec=$!
 		echo "# $what: exit $rc; stopped in $(((t2 - t1) / 1000)) ms," \
-			"checked in $(((t3 - t2) / 1000)) ms ($(((ts - t2) / 1000)) ms" \
-			"for the device, DAMON and workloads)" >&3
+			"checked in $(((ts - t2) / 1000)) ms" >&3
 	done
+	[ -z "$dec" ] || wait "$dec" || true
+	touch "$W/decoded"
+	while read -r what_ok n; do
+		case $what_ok in
+		OK) decoded=$((decoded + 1)) snaps=$((snaps + n)) ;;
+		esac
+	done <"$W/decoded"
+	if grep -v '^OK ' "$W/decoded" >&2; then
+		fail "some records do not decode"
+	fi
 	echo "# $decoded trials stopped cleanly ($snaps snapshots decoded)," \
 		"$early killed before they began" >&3
 	[ "$decoded" -ge $((TRIALS * 3 / 4)) ] ||
