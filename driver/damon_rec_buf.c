@@ -29,6 +29,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -501,7 +502,11 @@ static bool drec_out_hook(struct drec *d)
 	init_poll_funcptr(&d->out_pt, drec_out_queue_proc);
 	mask = vfs_poll(d->out, &d->out_pt);
 	if (!d->out_wait[0].head) {
-		/* No wait queue to be on: an output that cannot say. */
+		/*
+		 * No wait queue to be on: an output that cannot say when it
+		 * has room.  Try again a little later.
+		 */
+		msleep(20);
 		return true;
 	}
 	return mask & (EPOLLOUT | EPOLLWRNORM | EPOLLERR | EPOLLHUP);

@@ -93,7 +93,11 @@ static int drec_stop_finish(struct drec *d)
 	lockdep_assert_held(&d->ctl_lock);
 
 	if (d->out) {
-		/* Nothing queues the worker after this but us. */
+		/*
+		 * Off the output's wait queues once the worker is idle (it
+		 * hooks them), then nothing queues it any more.
+		 */
+		flush_work(&d->flush_work);
 		drec_out_unhook(d);
 		flush_work(&d->flush_work);
 

@@ -274,8 +274,11 @@ enospc_check() {
 	mkfifo "$WORK/fifo"
 	zigzag_bg -s 64 -n 64 -t 100
 	exec 7<>"$WORK/fifo"
-	run timeout 60 ioctl_record -f 3 -b 1024 -m 300 -M 600 -P 4096 \
-		-F "$WORK/fifo" -t "$ZZ_PID" -d 15 -a 1 -q "$WORK/st.txt"
+	# v3 is too compact to fill a FIFO soon: it is full (64 KiB) from
+	# the start.
+	head -c 65536 /dev/zero >&7
+	run timeout 60 ioctl_record -f 3 -b 1024 -m 100 -F "$WORK/fifo" \
+		-t "$ZZ_PID" -d 4 -a 1 -q "$WORK/st.txt"
 	echo "$output"
 	assert_failure 3
 	assert_output --partial 'STOP: Interrupted system call'
@@ -284,7 +287,9 @@ enospc_check() {
 	# written.
 	exec 8<"$WORK/fifo"
 	exec 7>&-
-	(sleep 1; exec cat <&8 >"$WORK/out.data") &
+	# The zeros first (one read), then the record.
+	(sleep 1; dd bs=65536 count=1 of=/dev/null 2>/dev/null
+	 exec cat >"$WORK/out.data") <&8 &
 	ZZ_PIDS+=("$!")
 	exec 8<&-
 	run timeout 60 ioctl_record -X
@@ -313,10 +318,11 @@ enospc_check() {
 	mkfifo "$WORK/fifo"
 	zigzag_bg
 	exec 7<>"$WORK/fifo"
-	run ioctl_record -D -f 2 -b 1024 -m 100 -o "$WORK/fifo" -t "$ZZ_PID"
+	run ioctl_record -D -f 2 -b 1024 -m 100 -o "$WORK/fifo" -P 32768 \
+		-t "$ZZ_PID"
 	assert_success
-	# 2 KiB a snapshot, 10 a second: the FIFO (64 KiB) fills, then the
-	# buffers.
+	# 2 KiB or more a snapshot, 3 to 10 a second (a slow VM): the FIFO
+	# (cut to 32 KiB) fills, then the buffers.
 	sleep 8
 	run timeout 30 rmmod damon_rec
 	assert_success
@@ -333,7 +339,7 @@ enospc_check() {
 	error=$(echo "$line" | sed -n 's/.*, \([0-9]*\) to the output.*/\1/p')
 	[ "$lost" = $((full + nomem + error)) ]
 	[ "$error" -gt 0 ]
-	[ "$written" -gt 10 ]
+	[ "$written" -ge 5 ]
 	# What the FIFO took: exactly the snapshots counted written, whole,
 	# then at most part of one.
 	exec 8<"$WORK/fifo"
