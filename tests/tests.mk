@@ -5,7 +5,7 @@
 #   make check                  deps (if missing), build, every suite in
 #                               tests/suites/, ending "N passed, N failed"
 #   make vm-test                every tests/vm/*.bats in the test VM, the
-#                               files split over VM_SHARDS VMs (default 2)
+#                               files split over VM_SHARDS VMs (default 3)
 #                               that run at once; VM_SHARDS=1 for one VM
 #   make vm-test T=a.bats       only these files (they may live anywhere)
 #   make vm-stress              the stress and signal trials alone, longer

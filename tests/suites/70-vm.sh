@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # VM tests: every tests/vm/*.bats in the test VM (make vm-test; the files
-# are split over $VM_SHARDS VMs running at once, default 2).  Each guest
+# are split over $VM_SHARDS VMs running at once, default 3).  Each guest
 # test's ok / not ok line passes through, numbered across the shards; then
 # one line for the verdict of all the VMs (end marker, job status, every
 # planned test reported, console and dmesg clean, no timeout, in each

@@ -47,7 +47,7 @@
 #                    for each VM
 #   VM_ACCEL         qemu's -accel argument (default tcg,thread=single: see
 #                    "Single-threaded TCG" below)
-#   VM_SHARDS        VMs that share the test files (default 2; 1 runs every
+#   VM_SHARDS        VMs that share the test files (default 3; 1 runs every
 #                    file in one VM).  A file's duration comes from
 #                    $VM_BUILD/durations (written after each run), else
 #                    from tests/vm/durations, else 15 s per test
@@ -93,7 +93,7 @@ VM_TRIES=${VM_TRIES:-2}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-2}
 VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
-VM_SHARDS=${VM_SHARDS:-2}
+VM_SHARDS=${VM_SHARDS:-3}
 VM_BUILD=${VM_BUILD:-build/vm}
 VM_DEMO=${VM_DEMO:-$top/tests/vm/demo.sh}
 

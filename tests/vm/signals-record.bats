@@ -48,14 +48,27 @@ teardown() {
 }
 
 # STRAY: the zigzag processes other than the long-running -p target.
-# Few forks, here and below: each is slow in the VM (and bash reads /proc
-# files a byte per system call).
+# No forks, here and below where it matters: each is slow in the VM.
 find_stray() {
-	local p
+	local d c
 	STRAY=
-	for p in $(pidof zigzag); do
-		[ "$p" = "$ZZ" ] || STRAY+=" $p"
+	for d in /proc/[0-9]*; do
+		read -r c 2>/dev/null <"$d/comm" || continue
+		[ "$c" = zigzag ] && [ "${d#/proc/}" != "$ZZ" ] &&
+			STRAY+=" ${d#/proc/}"
 	done
+	return 0
+}
+
+# device_state: the device's state (idle, recording, failed), from
+# ioctl_record -Q.
+device_state() {
+	local k v
+	ioctl_record -Q "$W/q" >/dev/null || return 1
+	while IFS== read -r k v; do
+		[ "$k" = state ] && echo "$v" && return 0
+	done <"$W/q"
+	return 1
 }
 
 # watchdog PID SECONDS: in the background (its pid in dog), SIGKILL PID
@@ -113,7 +126,7 @@ start_ms() {
 		zigzag -s 8 -n 4 -t 300 -r 100 >/dev/null 2>&1 3>&- &
 	pid=$!
 	for i in $(seq 1200); do
-		damonctl status 2>/dev/null | grep -qx 'state: recording' && break
+		[ "$(device_state)" = recording ] && break
 		sleep 0.05
 	done
 	t1=${EPOCHREALTIME/./}
@@ -178,9 +191,8 @@ start_ms() {
 		# Nothing left behind, whatever happened.
 		read -r kd <"$ADMIN/kdamonds/nr_kdamonds"
 		[ "$kd" = 0 ] || fail "$what: $kd kdamonds left"
-		out=$(damonctl status) || fail "$what: damonctl status failed"
-		[[ $out == *$'\n''state: idle'$'\n'* ]] ||
-			fail "$what: the device is not idle: $out"
+		out=$(device_state) || fail "$what: no device status"
+		[ "$out" = idle ] || fail "$what: the device is $out, not idle"
 		find_stray
 		[ -z "$STRAY" ] || fail "$what: workloads left:$STRAY"
 		ts=${EPOCHREALTIME/./}

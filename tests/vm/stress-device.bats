@@ -530,3 +530,38 @@ check_exact() {
 	dmesg | tail -n +$((_DMESG_MARK + 1)) | grep -q 'unloading during a recording'
 	check_dmesg_clean
 }
+
+@test "stress: kernel text patching of tracepoints while kdamonds run" {
+	# Every START and STOP patches kernel text (the tracepoint's static
+	# key and static call); so does each flip here, of the recorder's
+	# tracepoint and of one the scheduler passes all the time.  Under
+	# qemu's multi-threaded TCG this kills the guest with "Oops: int3"
+	# within a few hundred flips (run.sh boots single-threaded TCG).
+	local i n t0
+	n=$(scale 60 2000)
+	zigzag_bg
+	kdamond_setup "$ZZ"
+	kdamond_state on
+	echo 0 >"$TR/options/record-cmd"
+	run ioctl_record -D -n -S 5000 -A 20000 -f 3 -o "$W/p.v3"
+	assert_success
+	t0=$SECONDS
+	for i in $(seq "$n"); do
+		echo 1 >"$TR/events/damon/damon_aggregated/enable"
+		echo 1 >"$TR/events/sched/sched_wakeup/enable"
+		echo 0 >"$TR/events/damon/damon_aggregated/enable"
+		echo 0 >"$TR/events/sched/sched_wakeup/enable"
+		if [ $((i % 20)) = 0 ]; then
+			run damonctl stop
+			assert_success
+			run ioctl_record -D -n -S 5000 -A 20000 -f 3 -o "$W/p$i.v3"
+			assert_success
+		fi
+	done
+	run damonctl stop
+	assert_success
+	echo "# $n flips of two trace events in $((SECONDS - t0)) s" >&3
+	run reccheck --format 3 --min-snapshots 0 --gap 0.5,100 --end "$W/p.v3"
+	assert_success
+	check_dmesg_clean
+}
