@@ -65,6 +65,17 @@ static void name(void *data, struct damon_target *t,			\
 }
 #endif
 
+/*
+ * drec_tp_key_is(t, idx, tkey): whether a probe's tkey designates @t, the
+ * target at index @idx of its context's list (targets without regions
+ * count: kdamond_reset_aggregated() numbers every target).
+ */
+#if DREC_TP_KEY_IS_INDEX
+#define drec_tp_key_is(t, idx, tkey)	((idx) == (tkey))
+#else
+#define drec_tp_key_is(t, idx, tkey)	((unsigned long)(t) == (tkey))
+#endif
+
 /* struct damon_region gained 'age' with DAMON-based schemes in 5.16. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
 #define DREC_HAS_AGE		1

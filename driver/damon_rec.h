@@ -126,6 +126,9 @@ struct drec_out_wait {
  * struct drec_kdamond - what the recorder knows about one kdamond thread
  * @task: the thread (identity only, never dereferenced).
  * @pid: its pid.
+ * @ctx: its struct damon_ctx when that could be verified, else NULL.
+ * @by_ctx: the snapshot being assembled is completed through @ctx.
+ * @first_ok: the snapshot being assembled began with its first event.
  * @file_idx: v3 kdamond index in the file, -1 before its first frame
  *	(drec.lock).
  * @pending_lost: v3 snapshots lost and not yet reported in a LOST frame, by
@@ -151,6 +154,9 @@ struct drec_out_wait {
 struct drec_kdamond {
 	const void *task;
 	pid_t pid;
+	struct damon_ctx *ctx;
+	bool by_ctx;
+	bool first_ok;
 	int file_idx;
 	u64 pending_lost[2];
 	struct drec_snap snap[2];
@@ -226,7 +232,8 @@ struct drec_kdamond {
  * @regions_written: regions of those snapshots.
  * @start_ns: CLOCK_REALTIME at start.
  * @stop_ns: CLOCK_REALTIME at stop, 0 while recording.
- * @v3_prev_ns: time of the previous v3 SNAPSHOT frame (or start_ns).
+ * @v3_prev_ns: time of the previous snapshot committed (or start_ns); the
+ *	next one is given a later time.
  * @v3_next_idx: next v3 kdamond index.
  * @read_lock: serializes readers.
  * @readq: readers and pollers wait here.

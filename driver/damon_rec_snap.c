@@ -7,10 +7,16 @@
  * order), once per aggregation interval, in the kdamond thread with
  * preemption disabled.  The probe keeps one assembly state per kdamond,
  * keyed by the current task, and appends each event to the snapshot being
- * assembled.  A snapshot ends when the next one begins - an event that does
- * not continue the current target and whose target id is not greater than
- * the current one - or at stop.  Only then is it encoded and committed, so
- * a snapshot reaches the record whole or not at all.
+ * assembled.
+ *
+ * The events do not say how many targets a snapshot has.  The kdamond's
+ * struct damon_ctx does: when the probe could verify it (see
+ * drec_current_ctx()), a snapshot is complete with the last region of the
+ * last target that has regions, and is committed at once.  Otherwise a
+ * snapshot ends when the next one begins - an event that does not continue
+ * the current target and whose target id is not greater than the current
+ * one - or at stop.  Only then is it encoded and committed, so a snapshot
+ * reaches the record whole or not at all.
  *
  * The probe never sleeps: everything it needs is preallocated at start, and
  * it grows only with GFP_NOWAIT, counting a snapshot as lost_nomem when that
@@ -19,7 +25,9 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -155,6 +163,109 @@ void drec_kds_free(struct drec *d)
 	}
 }
 
+/* kdamond_fn(), the function of every kdamond thread, once recognized. */
+static void *drec_kdamond_fn;
+
+/*
+ * The struct damon_ctx of the kdamond running the probe, or NULL when that
+ * cannot be trusted.
+ *
+ * On every kernel this module supports (5.15 and later), __damon_start()
+ * creates a kdamond with kthread_run(kdamond_fn, ctx, ...): the thread's
+ * kthread data is its context, and damon_aggregated fires only from
+ * kdamond_reset_aggregated(), called by kdamond_fn() in that thread.  That
+ * is checked rather than assumed: the probe must run in a kernel thread
+ * whose function is kdamond_fn, recognized by its symbol name (once: the
+ * address is then remembered).  Callers also check that ctx->kdamond is
+ * the current task.
+ */
+static struct damon_ctx *drec_current_ctx(void)
+{
+	void *fn;
+	char *name;
+	bool ok;
+
+	if (!(current->flags & PF_KTHREAD))
+		return NULL;
+	fn = kthread_func(current);
+	if (!fn)
+		return NULL;
+	if (fn != READ_ONCE(drec_kdamond_fn)) {
+		name = kmalloc(KSYM_SYMBOL_LEN, DREC_GFP_ATOMIC);
+		if (!name)
+			return NULL;
+		sprint_symbol_no_offset(name, (unsigned long)fn);
+		/* A compiler may add a suffix such as ".cold" or ".isra.0". */
+		ok = str_has_prefix(name, "kdamond_fn") &&
+		     (!name[10] || name[10] == '.');
+		kfree(name);
+		if (!ok)
+			return NULL;
+		WRITE_ONCE(drec_kdamond_fn, fn);
+	}
+	return kthread_data(current);
+}
+
+/*
+ * Reading the context's targets and regions from the probe.
+ *
+ * These lists are safe to walk only here: the probe runs in the kdamond
+ * thread itself, inside kdamond_reset_aggregated(), which is walking the
+ * very same lists.  Only the kdamond thread changes its targets and regions
+ * while it runs (splitting, merging, the operations' updates, and the
+ * callbacks and damon_call() requests through which sysfs commits new
+ * settings all run in it), and none of that happens during
+ * kdamond_reset_aggregated().  From any other thread, or at any other time,
+ * the lists could change under the walk.  Nothing here sleeps or takes a
+ * lock.
+ */
+
+/* Whether @r, of the target that @tkey designates, starts a snapshot. */
+static bool drec_ctx_first(struct damon_ctx *ctx, unsigned long tkey,
+			   struct damon_region *r)
+{
+	struct damon_target *t;
+	unsigned int i = 0;
+
+	damon_for_each_target(t, ctx) {
+		if (drec_tp_key_is(t, i, tkey))
+			return r->list.prev == &t->regions_list;
+		/* Targets without regions emit no event. */
+		if (!list_empty(&t->regions_list))
+			return false;
+		i++;
+	}
+	return false;
+}
+
+/* Whether @r, of the target that @tkey designates, ends a snapshot. */
+static bool drec_ctx_last(struct damon_ctx *ctx, unsigned long tkey,
+			  struct damon_region *r)
+{
+	struct damon_target *t;
+	unsigned int i = 0;
+	bool found = false;
+
+	damon_for_each_target(t, ctx) {
+		if (found) {
+			if (!list_empty(&t->regions_list))
+				return false;
+		} else if (drec_tp_key_is(t, i, tkey)) {
+			if (!list_is_last(&r->list, &t->regions_list))
+				return false;
+			found = true;
+		}
+		i++;
+	}
+	return found;
+}
+
+/* The context of the kdamond running the probe, if this is still its. */
+static struct damon_ctx *drec_ctx_live(struct damon_ctx *ctx)
+{
+	return ctx && READ_ONCE(ctx->kdamond) == current ? ctx : NULL;
+}
+
 /* The assembly state of the kdamond running the probe, or NULL. */
 static struct drec_kdamond *drec_kd_get(struct drec *d)
 {
@@ -186,8 +297,10 @@ static struct drec_kdamond *drec_kd_get(struct drec *d)
 		goto out;
 	kd->task = current;
 	kd->pid = pid;
+	kd->ctx = drec_current_ctx();
 	smp_store_release(&d->nr_kds, n + 1);
-	drec_dbg("following kdamond %d\n", pid);
+	drec_dbg("following kdamond %d%s\n", pid,
+		 kd->ctx ? "" : " (no context)");
 out:
 	spin_unlock(&d->kd_lock);
 	return kd;
@@ -257,6 +370,13 @@ static void drec_pre_done(struct drec *d, struct drec_kdamond *kd, u32 idx)
 
 /*
  * Commit an encoded snapshot (its targets are in kd->scratch) as one unit.
+ *
+ * Snapshots of several kdamonds are assembled at the same time and
+ * committed in the order they complete: one that began earlier may complete
+ * later.  So that times increase in the file, a snapshot whose time is not
+ * after that of the one committed before it is given that time plus 1 ns
+ * (it moves by at most the time its assembly overlapped the other's).
+ *
  * Return: 0, or why it was dropped (counted).
  */
 static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
@@ -275,9 +395,12 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 		spin_unlock(&d->lock);
 		return -EIO;
 	}
+	if (t_ns <= d->v3_prev_ns)
+		t_ns = d->v3_prev_ns + 1;
 
 	if (d->rec_format == DAMON_REC_FMT_V2) {
-		s64 sec = s->ts.tv_sec, nsec = s->ts.tv_nsec;
+		struct timespec64 ts = ns_to_timespec64(t_ns);
+		s64 sec = ts.tv_sec, nsec = ts.tv_nsec;
 
 		memcpy(pfx, &sec, 8);
 		memcpy(pfx + 8, &nsec, 8);
@@ -325,8 +448,8 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 		drec_put_locked(d, kd->scratch, slen);
 		drec_put_locked(d, tail, 4);
 		drec_pre_done(d, kd, idx);
-		d->v3_prev_ns = t_ns;
 	}
+	d->v3_prev_ns = t_ns;
 	drec_unit_end_locked(d, s->nr_regions, true);
 	spin_unlock(&d->lock);
 	return 0;
@@ -334,12 +457,13 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 
 /*
  * The snapshot being assembled is over: encode and commit it if it is
- * whole.  In the probe (@at_stop false) nothing sleeps; at stop the probe
- * is gone and the pool may grow with GFP_KERNEL, so nothing is dropped.
+ * whole.  @gone: its kdamond will send no more events (the recording
+ * stops).  With @gfp GFP_KERNEL (at stop: the probe is gone) the pool may
+ * grow, so nothing is dropped; in the probe nothing sleeps.
  */
-static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool at_stop)
+static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool gone,
+			gfp_t gfp)
 {
-	gfp_t gfp = at_stop ? GFP_KERNEL : DREC_GFP_ATOMIC;
 	struct drec_snap *s = &kd->snap[kd->cur];
 	struct drec_snap *ref = kd->has_ref ? &kd->snap[!kd->cur] : NULL;
 	bool whole;
@@ -347,11 +471,15 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool at_stop)
 
 	kd->assembling = false;
 	whole = !kd->torn && kd->cur_received == kd->cur_expected;
-	/* The first snapshot seen may have begun before the probe was. */
-	if (!kd->seen && kd->first_tid != 0)
+	/* The snapshot may have begun before the probe was registered. */
+	if (!kd->first_ok)
 		whole = false;
-	/* At stop, the probe may have left before the last targets came. */
-	if (at_stop && kd->has_ref && kd->cur_tid < kd->ref_last_tid)
+	/*
+	 * The probe may have left before the last targets came: a snapshot
+	 * followed through the context would have been committed already.
+	 */
+	if (gone && (kd->by_ctx ||
+		     (kd->has_ref && kd->cur_tid < kd->ref_last_tid)))
 		whole = false;
 	if (!whole) {
 		drec_dbg("kdamond %d: incomplete snapshot left out\n", kd->pid);
@@ -378,9 +506,8 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool at_stop)
 	else
 		len = drec_v3_encode_targets(kd->scratch, s, ref);
 
-	if (at_stop &&
-	    drec_pool_reserve(d, DREC_PRE_MAX + DREC_SNAP_OVERHEAD + len,
-			      GFP_KERNEL))
+	if (gfpflags_allow_blocking(gfp) &&
+	    drec_pool_reserve(d, DREC_PRE_MAX + DREC_SNAP_OVERHEAD + len, gfp))
 		drec_dbg("no memory to keep the last snapshot at stop\n");
 
 	if (!drec_commit_snapshot(d, kd, s, len)) {
@@ -391,7 +518,9 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool at_stop)
 	drec_kick(d);
 }
 
-static void drec_begin(struct drec_kdamond *kd, u32 tid)
+static void drec_begin(struct drec_kdamond *kd, u32 tid,
+		       struct damon_ctx *ctx, unsigned long tkey,
+		       struct damon_region *r)
 {
 	struct drec_snap *s = &kd->snap[kd->cur];
 
@@ -402,6 +531,15 @@ static void drec_begin(struct drec_kdamond *kd, u32 tid)
 	kd->torn = false;
 	kd->nomem = false;
 	kd->first_tid = tid;
+	/*
+	 * Without the context, only the first snapshot is in doubt: it may
+	 * have begun before the probe was registered.
+	 */
+	if (ctx)
+		kd->first_ok = drec_ctx_first(ctx, tkey, r);
+	else
+		kd->first_ok = kd->seen || tid == 0;
+	kd->by_ctx = !!ctx;
 }
 
 static void drec_add_target(struct drec_kdamond *kd, u32 tid, u32 nr_regions)
@@ -477,29 +615,37 @@ static void drec_event(void *data, unsigned long tkey,
 {
 	struct drec *d = data;
 	struct drec_kdamond *kd = drec_kd_get(d);
+	struct damon_ctx *ctx;
 	u32 tid;
 
 	if (!kd)
 		return;
+	ctx = drec_ctx_live(kd->ctx);
 	tid = drec_target_index(kd, tkey);
 
 	if (kd->assembling && tid == kd->cur_tid &&
 	    kd->cur_received < kd->cur_expected &&
 	    r->ar.start >= kd->cur_last_end) {
 		drec_add_region(kd, r);
-		return;
-	}
-	if (kd->assembling && tid > kd->cur_tid) {
-		/* Next target of the same snapshot. */
-		if (kd->cur_received != kd->cur_expected)
-			kd->torn = true;
 	} else {
-		if (kd->assembling)
-			drec_finish(d, kd, false);
-		drec_begin(kd, tid);
+		if (kd->assembling && tid > kd->cur_tid) {
+			/* Next target of the same snapshot. */
+			if (kd->cur_received != kd->cur_expected)
+				kd->torn = true;
+		} else {
+			if (kd->assembling)
+				drec_finish(d, kd, false, DREC_GFP_ATOMIC);
+			drec_begin(kd, tid, ctx, tkey, r);
+		}
+		drec_add_target(kd, tid, nr_regions);
+		drec_add_region(kd, r);
 	}
-	drec_add_target(kd, tid, nr_regions);
-	drec_add_region(kd, r);
+
+	if (!ctx)
+		kd->by_ctx = false;
+	else if (kd->by_ctx && kd->cur_received == kd->cur_expected &&
+		 drec_ctx_last(ctx, tkey, r))
+		drec_finish(d, kd, false, DREC_GFP_ATOMIC);
 }
 
 DREC_TP_PROBE(drec_probe, drec_event)
@@ -516,7 +662,7 @@ void drec_kds_finish(struct drec *d)
 		struct drec_kdamond *kd = d->kds[i];
 
 		if (kd->assembling)
-			drec_finish(d, kd, true);
+			drec_finish(d, kd, true, GFP_KERNEL);
 	}
 }
 

@@ -407,3 +407,153 @@ enospc_check() {
 	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
 	check_dmesg_clean
 }
+
+# ----------------------------------------------------------------------
+# The probe against kdamonds that come and go.  The kernel's tracer counts
+# the damon_aggregated events alongside the recording, so that the
+# snapshots recorded can be compared with those DAMON produced: the
+# kdamonds are turned on only after the recording started, and off before
+# it stops.
+
+TR=/sys/kernel/tracing
+
+probe_trace_on() {
+	echo 0 >"$TR/tracing_on"
+	echo 8192 >"$TR/buffer_size_kb"
+	echo 0 >"$TR/options/record-cmd"
+	: >"$TR/trace"
+	echo 1 >"$TR/events/damon/damon_aggregated/enable"
+	echo 1 >"$TR/tracing_on"
+}
+
+probe_trace_off() {
+	echo 0 >"$TR/tracing_on"
+	echo 0 >"$TR/events/damon/damon_aggregated/enable"
+}
+
+# probe_traced [per-pid]: the snapshots the tracer saw, in all or (sorted)
+# per kdamond thread; fails if the tracer lost events.  A snapshot is
+# nr_regions events of one thread (one target per kdamond).
+probe_traced() {
+	local over
+	over=$(cat "$TR"/per_cpu/cpu*/stats |
+		awk '$1 == "overrun:" || $1 == "dropped" { s += $NF } END { print s + 0 }')
+	[ "$over" = 0 ] || { echo "the tracer lost $over events" >&2; return 1; }
+	awk -v per="${1:-}" '/damon_aggregated:/ {
+		if (!match($0, /nr_regions=[0-9]+/)) next
+		n = substr($0, RSTART + 11, RLENGTH - 11) + 0
+		if (left[$1] + 0 == 0) { snaps++; per_thread[$1]++; left[$1] = n }
+		left[$1]--
+	} END {
+		if (per == "") { print snaps + 0; exit }
+		for (t in per_thread) print per_thread[t]
+	}' "$TR/trace" | sort -n
+}
+
+# probe_status FILE: the device status as KEY=VALUE lines.
+probe_status() {
+	local k
+	damonctl status --json >"$WORK/status.json"
+	for k in snapshots lost_full lost_nomem lost_error nr_kdamonds; do
+		echo "$k=$(grep -o "\"$k\":[0-9]*" "$WORK/status.json" |
+			head -n 1 | cut -d: -f2)"
+	done >"$1"
+}
+
+# probe_kdamonds PID...: one kdamond per PID (vaddr, 5 ms samples, 20 ms
+# aggregations, 10 to 100 regions), not on.
+probe_kdamonds() {
+	local i=0 c pid
+	damon_off
+	echo $# >"$ADMIN/kdamonds/nr_kdamonds"
+	for pid in "$@"; do
+		c=$ADMIN/kdamonds/$i/contexts/0
+		echo 1 >"$ADMIN/kdamonds/$i/contexts/nr_contexts"
+		echo vaddr >"$c/operations"
+		echo 5000 >"$c/monitoring_attrs/intervals/sample_us"
+		echo 20000 >"$c/monitoring_attrs/intervals/aggr_us"
+		echo 1000000 >"$c/monitoring_attrs/intervals/update_us"
+		echo 100 >"$c/monitoring_attrs/nr_regions/max"
+		echo 10 >"$c/monitoring_attrs/nr_regions/min"
+		echo 1 >"$c/targets/nr_targets"
+		echo "$pid" >"$c/targets/0/pid_target"
+		i=$((i + 1))
+	done
+}
+
+# probe_times_ok FILE: snapshot times increase from one snapshot to the
+# next in FILE, whichever kdamond they come from.
+probe_times_ok() {
+	reccheck --dump --min-snapshots 0 --gap 0,1000 "$1" |
+		awk '$1 == "snapshot" {
+			dot = index($6, ".")
+			s = substr($6, 1, dot - 1) + 0
+			# 9 digits: no leading 0, that some awks read as octal
+			ns = ("1" substr($6, dot + 1)) + 0
+			if (n++ && (s < sec || (s == sec && ns <= nsec))) {
+				print "snapshot " $2 " at " $6 " after one at " prev
+				bad = 1
+			}
+			sec = s
+			nsec = ns
+			prev = $6
+		} END { if (!n) print "no snapshot"; exit bad || !n }'
+}
+
+@test "stress: two kdamonds, one stopped mid-recording: times never go back, nothing waits for STOP (v3, v2)" {
+	zigzag_bg -r 1000
+	probe_kdamonds "$ZZ_PID" "$ZZ_PID"
+	local fmt traced status kd
+	for fmt in 3 2; do
+		probe_trace_on
+		run ioctl_record -D -n -S 5000 -A 20000 -f $fmt \
+			-o "$WORK/two.v$fmt"
+		assert_success
+		echo on >"$ADMIN/kdamonds/0/state"
+		echo on >"$ADMIN/kdamonds/1/state"
+		sleep 1.5
+		echo off >"$ADMIN/kdamonds/1/state"
+		sleep 1.5
+		# "off" returns once the kdamond thread is gone: its last
+		# snapshot is recorded, STOP need not complete it.
+		echo off >"$ADMIN/kdamonds/0/state"
+		probe_status "$WORK/before.txt"
+		traced=$(probe_traced)
+		echo "v$fmt: traced $traced, recorded before STOP $(status_of "$WORK/before.txt" snapshots)"
+		[ "$traced" -gt 20 ]
+		[ "$(status_of "$WORK/before.txt" snapshots)" = "$traced" ]
+		[ "$(status_of "$WORK/before.txt" nr_kdamonds)" = 2 ]
+		run damonctl stop
+		assert_success
+		probe_trace_off
+		probe_status "$WORK/st.txt"
+		[ "$(status_of "$WORK/st.txt" snapshots)" = "$traced" ]
+		[ "$(status_of "$WORK/st.txt" lost_full)" = 0 ]
+		[ "$(status_of "$WORK/st.txt" lost_nomem)" = 0 ]
+		run probe_times_ok "$WORK/two.v$fmt"
+		echo "$output"
+		assert_success
+		if [ $fmt = 3 ]; then
+			run reccheck --format 3 --end --no-lost --kdamonds 2 \
+				--targets 1 --gap 0.5,100 "$WORK/two.v3"
+			echo "$output"
+			assert_success
+			assert_output --partial "snapshots=$traced "
+			# Each kdamond: as many snapshots as the tracer saw of
+			# it, 1.5 s and 3 s worth.
+			kd=$(reccheck --dump --min-snapshots 0 --gap 0,1000 \
+				"$WORK/two.v3" |
+				awk '$1 == "snapshot" { n[$4]++ }
+				     END { for (k in n) print n[k] }' | sort -n)
+			echo "per kdamond: file $(echo $kd), traced $(echo $(probe_traced per-pid))"
+			[ "$kd" = "$(probe_traced per-pid)" ]
+		else
+			run reccheck --format 2 --targets 1 --gap 0,100 \
+				"$WORK/two.v2"
+			echo "$output"
+			assert_success
+			assert_output --partial "snapshots=$traced "
+		fi
+	done
+	check_dmesg_clean
+}
