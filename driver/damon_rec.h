@@ -21,8 +21,11 @@
  *    state (kdamond indexes, pending LOST counts, previous snapshot time).
  *    The probe takes it with preemption already disabled.
  *  - drec.read_lock (mutex) serializes readers of the stream.
- *  - A kdamond's assembly state is only touched by its own thread, and by
- *    the stopper once the probe is unregistered and synchronized.
+ *  - A kdamond's assembly state is only touched by its own thread, under
+ *    its drec_kdamond.lock; by the thread that reclaims its slot once it
+ *    exited, under the same lock; and by the stopper once the probe is
+ *    unregistered and synchronized.  Order: drec.kd_lock, then
+ *    drec_kdamond.lock, then drec.lock.
  */
 #ifndef _DAMON_REC_INTERNAL_H
 #define _DAMON_REC_INTERNAL_H
@@ -56,7 +59,10 @@
 /* The pool never grows past this many bytes. */
 #define DREC_MAX_POOL		(64 * 1024 * 1024)
 
-/* kdamond threads followed in one recording. */
+/*
+ * kdamond threads followed at once; the slot of a thread that exited is
+ * reclaimed when another one needs it.
+ */
 #define DREC_MAX_KDAMONDS	64
 /* kdamonds whose assembly state is preallocated at start. */
 #define DREC_PREALLOC_KDAMONDS	2
@@ -124,7 +130,9 @@ struct drec_out_wait {
 
 /**
  * struct drec_kdamond - what the recorder knows about one kdamond thread
- * @task: the thread (identity only, never dereferenced).
+ * @lock: taken by the thread around each event, and by whoever reclaims the
+ *	slot once the thread has exited.
+ * @task: the thread, referenced while it holds the slot (or NULL).
  * @pid: its pid.
  * @ctx: its struct damon_ctx when that could be verified, else NULL.
  * @by_ctx: the snapshot being assembled is completed through @ctx.
@@ -152,7 +160,8 @@ struct drec_out_wait {
  * @scratch_cap: capacity of @scratch.
  */
 struct drec_kdamond {
-	const void *task;
+	spinlock_t lock;
+	struct task_struct *task;
 	pid_t pid;
 	struct damon_ctx *ctx;
 	bool by_ctx;
@@ -237,9 +246,12 @@ struct drec_kdamond {
  * @v3_next_idx: next v3 kdamond index.
  * @read_lock: serializes readers.
  * @readq: readers and pollers wait here.
- * @kd_lock: serializes claiming kdamond slots.
- * @nr_kds: kdamond slots in use (published with release semantics).
+ * @kd_lock: serializes claiming and reclaiming kdamond slots.
+ * @nr_kds: kdamond threads followed in this recording (status).
+ * @nr_slots: kdamond slots in use (published with release semantics).
  * @kds: kdamond slots.
+ * @noslot: v3 file state for snapshots of kdamonds that got no slot
+ *	(drec.lock).
  */
 struct drec {
 	struct mutex ctl_lock;
@@ -300,7 +312,9 @@ struct drec {
 
 	spinlock_t kd_lock;
 	unsigned int nr_kds;
+	unsigned int nr_slots;
 	struct drec_kdamond *kds[DREC_MAX_KDAMONDS];
+	struct drec_kdamond noslot;
 };
 
 /**

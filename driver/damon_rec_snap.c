@@ -5,9 +5,9 @@
  * kdamond_reset_aggregated() fires damon_aggregated once per region, target
  * after target (in context order) and region after region (in address
  * order), once per aggregation interval, in the kdamond thread with
- * preemption disabled.  The probe keeps one assembly state per kdamond,
- * keyed by the current task, and appends each event to the snapshot being
- * assembled.
+ * preemption disabled.  The probe keeps one assembly state per kdamond
+ * thread (a slot), keyed by the current task, and appends each event to the
+ * snapshot being assembled.
  *
  * The events do not say how many targets a snapshot has.  The kdamond's
  * struct damon_ctx does: when the probe could verify it (see
@@ -15,8 +15,13 @@
  * last target that has regions, and is committed at once.  Otherwise a
  * snapshot ends when the next one begins - an event that does not continue
  * the current target and whose target id is not greater than the current
- * one - or at stop.  Only then is it encoded and committed, so a snapshot
- * reaches the record whole or not at all.
+ * one - or when its kdamond is gone (at stop, or when its slot is
+ * reclaimed).  Only then is it encoded and committed, so a snapshot reaches
+ * the record whole or not at all.
+ *
+ * Up to DREC_MAX_KDAMONDS threads have a slot at once; the slot of a thread
+ * that exited goes to the next new one.  A kdamond that finds no slot has
+ * each of its snapshots counted as lost for want of memory.
  *
  * The probe never sleeps: everything it needs is preallocated at start, and
  * it grows only with GFP_NOWAIT, counting a snapshot as lost_nomem when that
@@ -30,6 +35,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -102,6 +108,7 @@ static struct drec_kdamond *drec_kd_create(u32 format, u32 nr_regions,
 
 	if (!kd)
 		return NULL;
+	spin_lock_init(&kd->lock);
 	kd->file_idx = -1;
 	for (i = 0; i < 2; i++) {
 		struct drec_snap *s = &kd->snap[i];
@@ -136,6 +143,10 @@ int drec_kds_alloc(struct drec *d)
 	int i;
 
 	d->nr_kds = 0;
+	d->nr_slots = 0;
+	memset(&d->noslot, 0, sizeof(d->noslot));
+	spin_lock_init(&d->noslot.lock);
+	d->noslot.file_idx = -1;
 	for (i = 0; i < DREC_PREALLOC_KDAMONDS; i++) {
 		d->kds[i] = drec_kd_create(d->rec_format, DREC_PREALLOC_REGIONS,
 					   DREC_PREALLOC_TARGETS, GFP_KERNEL);
@@ -158,9 +169,14 @@ void drec_kds_free(struct drec *d)
 	int i;
 
 	for (i = 0; i < DREC_MAX_KDAMONDS; i++) {
-		drec_kd_destroy(d->kds[i]);
+		struct drec_kdamond *kd = d->kds[i];
+
+		if (kd && kd->task)
+			put_task_struct(kd->task);
+		drec_kd_destroy(kd);
 		d->kds[i] = NULL;
 	}
+	d->nr_slots = 0;
 }
 
 /* kdamond_fn(), the function of every kdamond thread, once recognized. */
@@ -264,46 +280,6 @@ static bool drec_ctx_last(struct damon_ctx *ctx, unsigned long tkey,
 static struct damon_ctx *drec_ctx_live(struct damon_ctx *ctx)
 {
 	return ctx && READ_ONCE(ctx->kdamond) == current ? ctx : NULL;
-}
-
-/* The assembly state of the kdamond running the probe, or NULL. */
-static struct drec_kdamond *drec_kd_get(struct drec *d)
-{
-	unsigned int i, n = smp_load_acquire(&d->nr_kds);
-	pid_t pid = task_pid_nr(current);
-	struct drec_kdamond *kd = NULL;
-
-	for (i = 0; i < n; i++) {
-		kd = d->kds[i];
-		if (kd->task == current && kd->pid == pid)
-			return kd;
-	}
-
-	spin_lock(&d->kd_lock);
-	n = d->nr_kds;
-	for (i = 0; i < n; i++) {
-		kd = d->kds[i];
-		if (kd->task == current && kd->pid == pid)
-			goto out;
-	}
-	kd = NULL;
-	if (n == DREC_MAX_KDAMONDS)
-		goto out;
-	if (!d->kds[n])
-		d->kds[n] = drec_kd_create(d->rec_format, 64, 4,
-					   DREC_GFP_ATOMIC);
-	kd = d->kds[n];
-	if (!kd)
-		goto out;
-	kd->task = current;
-	kd->pid = pid;
-	kd->ctx = drec_current_ctx();
-	smp_store_release(&d->nr_kds, n + 1);
-	drec_dbg("following kdamond %d%s\n", pid,
-		 kd->ctx ? "" : " (no context)");
-out:
-	spin_unlock(&d->kd_lock);
-	return kd;
 }
 
 /* Count a snapshot lost, and for v3 remember to say so in the file. */
@@ -458,8 +434,9 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 /*
  * The snapshot being assembled is over: encode and commit it if it is
  * whole.  @gone: its kdamond will send no more events (the recording
- * stops).  With @gfp GFP_KERNEL (at stop: the probe is gone) the pool may
- * grow, so nothing is dropped; in the probe nothing sleeps.
+ * stops, or the thread exited).  With @gfp GFP_KERNEL (at stop: the probe
+ * is gone) the pool may grow, so nothing is dropped; in the probe nothing
+ * sleeps.
  */
 static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool gone,
 			gfp_t gfp)
@@ -610,6 +587,146 @@ static inline u32 drec_target_index(struct drec_kdamond *kd,
 }
 #endif
 
+/*
+ * Give the slot @kd to the current thread.  @kd is new, or its previous
+ * thread exited and it was retired.
+ */
+static void drec_kd_claim(struct drec *d, struct drec_kdamond *kd)
+{
+	get_task_struct(current);
+	kd->pid = task_pid_nr(current);
+	kd->ctx = drec_current_ctx();
+	kd->file_idx = -1;
+	kd->has_ref = false;
+	kd->assembling = false;
+	kd->seen = 0;
+	kd->tp_first = 0;
+	kd->tp_last = 0;
+	WRITE_ONCE(kd->task, current);
+	WRITE_ONCE(d->nr_kds, d->nr_kds + 1);
+	drec_dbg("following kdamond %d%s\n", kd->pid,
+		 kd->ctx ? "" : " (no context)");
+}
+
+/*
+ * The thread of @kd exited (kd->lock held): commit what it was assembling,
+ * and write the v3 LOST frames it still owes under its kdamond index (or,
+ * without room for them now, leave them to the end of the record, without
+ * a kdamond).  The slot can then go to another thread, with a new index.
+ */
+static void drec_kd_retire(struct drec *d, struct drec_kdamond *kd)
+{
+	u8 pre[DREC_PRE_MAX];
+	size_t len;
+	u32 idx;
+	int i;
+
+	if (kd->assembling)
+		drec_finish(d, kd, true, DREC_GFP_ATOMIC);
+	spin_lock(&d->lock);
+	if (!d->failed && (kd->pending_lost[0] || kd->pending_lost[1])) {
+		len = drec_pre_frames(d, kd, pre, &idx);
+		if (!drec_reserve_locked(d, len)) {
+			drec_put_locked(d, pre, len);
+			drec_unit_end_locked(d, 0, false);
+			drec_pre_done(d, kd, idx);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		d->noslot.pending_lost[i] += kd->pending_lost[i];
+		kd->pending_lost[i] = 0;
+	}
+	spin_unlock(&d->lock);
+	drec_kick(d);
+	drec_dbg("kdamond %d exited: slot reclaimed\n", kd->pid);
+}
+
+/*
+ * A slot for the current thread from one whose thread exited, or NULL
+ * (d->kd_lock held).
+ *
+ * Each slot holds a reference on its task, so the task cannot be freed and
+ * its address reused while in the slot.  PF_EXITING is set by the thread
+ * itself once kdamond_fn() has returned, after its last event; the thread
+ * takes kd->lock around each event, so that seeing PF_EXITING under
+ * kd->lock means that everything it did to the slot is visible, and that
+ * it will not touch it again.
+ */
+static struct drec_kdamond *drec_kd_reclaim(struct drec *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_slots; i++) {
+		struct drec_kdamond *kd = d->kds[i];
+		struct task_struct *task = kd->task;
+
+		if (task && !(READ_ONCE(task->flags) & PF_EXITING))
+			continue;
+		spin_lock(&kd->lock);
+		if (task && !(READ_ONCE(task->flags) & PF_EXITING)) {
+			spin_unlock(&kd->lock);
+			continue;
+		}
+		drec_kd_retire(d, kd);
+		drec_kd_claim(d, kd);
+		spin_unlock(&kd->lock);
+		if (task)
+			put_task_struct(task);
+		return kd;
+	}
+	return NULL;
+}
+
+/* The slot of the kdamond running the probe, or NULL if it gets none. */
+static struct drec_kdamond *drec_kd_get(struct drec *d)
+{
+	unsigned int i, n = smp_load_acquire(&d->nr_slots);
+	struct drec_kdamond *kd;
+
+	for (i = 0; i < n; i++) {
+		kd = d->kds[i];
+		if (READ_ONCE(kd->task) == current)
+			return kd;
+	}
+
+	/* Only this thread claims a slot for itself: no need to look again. */
+	spin_lock(&d->kd_lock);
+	n = d->nr_slots;
+	kd = NULL;
+	if (n < DREC_MAX_KDAMONDS) {
+		if (!d->kds[n])
+			d->kds[n] = drec_kd_create(d->rec_format, 64, 4,
+						   DREC_GFP_ATOMIC);
+		kd = d->kds[n];
+		if (kd) {
+			drec_kd_claim(d, kd);
+			smp_store_release(&d->nr_slots, n + 1);
+		}
+	}
+	if (!kd)
+		kd = drec_kd_reclaim(d);
+	spin_unlock(&d->kd_lock);
+	return kd;
+}
+
+/*
+ * An event of a kdamond that has no slot: too many run at once, or there
+ * was no memory for one.  Its snapshots cannot be assembled; each is
+ * counted lost, at its last event (which only the context tells).
+ */
+static void drec_noslot_event(struct drec *d, unsigned long tkey,
+			      struct damon_region *r)
+{
+	struct damon_ctx *ctx = drec_ctx_live(drec_current_ctx());
+
+	if (!ctx || !drec_ctx_last(ctx, tkey, r))
+		return;
+	spin_lock(&d->lock);
+	drec_lost_locked(d, &d->noslot, d->failed ? DREC_LOST_ERROR :
+			 DREC_LOST_NOMEM);
+	spin_unlock(&d->lock);
+}
+
 static void drec_event(void *data, unsigned long tkey,
 		       struct damon_region *r, unsigned int nr_regions)
 {
@@ -618,8 +735,11 @@ static void drec_event(void *data, unsigned long tkey,
 	struct damon_ctx *ctx;
 	u32 tid;
 
-	if (!kd)
+	if (!kd) {
+		drec_noslot_event(d, tkey, r);
 		return;
+	}
+	spin_lock(&kd->lock);
 	ctx = drec_ctx_live(kd->ctx);
 	tid = drec_target_index(kd, tkey);
 
@@ -646,6 +766,7 @@ static void drec_event(void *data, unsigned long tkey,
 	else if (kd->by_ctx && kd->cur_received == kd->cur_expected &&
 		 drec_ctx_last(ctx, tkey, r))
 		drec_finish(d, kd, false, DREC_GFP_ATOMIC);
+	spin_unlock(&kd->lock);
 }
 
 DREC_TP_PROBE(drec_probe, drec_event)
@@ -658,7 +779,7 @@ void drec_kds_finish(struct drec *d)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->nr_kds; i++) {
+	for (i = 0; i < d->nr_slots; i++) {
 		struct drec_kdamond *kd = d->kds[i];
 
 		if (kd->assembling)
@@ -674,7 +795,7 @@ void drec_kds_finish(struct drec *d)
  */
 size_t drec_tail_bound(struct drec *d)
 {
-	return (size_t)d->nr_kds * DREC_PRE_MAX + 64;
+	return (size_t)(d->nr_slots + 1) * DREC_PRE_MAX + 64;
 }
 
 /**
@@ -694,8 +815,10 @@ int drec_commit_tail(struct drec *d)
 	spin_lock(&d->lock);
 	if (d->failed)
 		goto out;
-	for (i = 0; i < d->nr_kds; i++) {
-		struct drec_kdamond *kd = d->kds[i];
+	/* The slots, then the snapshots of no slot, under a kdamond of pid 0. */
+	for (i = 0; i <= d->nr_slots; i++) {
+		struct drec_kdamond *kd = i < d->nr_slots ? d->kds[i] :
+							    &d->noslot;
 		size_t len;
 		u32 idx;
 

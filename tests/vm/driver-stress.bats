@@ -557,3 +557,38 @@ probe_times_ok() {
 	done
 	check_dmesg_clean
 }
+
+@test "stress: one recording across 70 kdamond threads: slots reclaimed, exact counters" {
+	zigzag_bg -r 1000
+	probe_kdamonds "$ZZ_PID"
+	probe_trace_on
+	run ioctl_record -D -n -S 5000 -A 20000 -f 3 -o "$WORK/many.v3"
+	assert_success
+	local i traced
+	# Each "on" starts a new kdamond thread, each "off" ends it.
+	for i in $(seq 70); do
+		echo on >"$ADMIN/kdamonds/0/state"
+		sleep 0.1
+		echo off >"$ADMIN/kdamonds/0/state"
+	done
+	run damonctl stop
+	assert_success
+	probe_trace_off
+	traced=$(probe_traced)
+	probe_status "$WORK/st.txt"
+	cat "$WORK/st.txt"
+	[ "$(status_of "$WORK/st.txt" nr_kdamonds)" = 70 ]
+	[ "$(status_of "$WORK/st.txt" snapshots)" -gt 70 ]
+	[ $(( $(status_of "$WORK/st.txt" snapshots) + \
+	      $(status_of "$WORK/st.txt" lost_full) + \
+	      $(status_of "$WORK/st.txt" lost_nomem) + \
+	      $(status_of "$WORK/st.txt" lost_error) )) = "$traced" ]
+	run reccheck --format 3 --end --targets 1 --kdamonds 70 --gap 0.5,100 \
+		"$WORK/many.v3"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	assert_output --partial "lost=$(( $(status_of "$WORK/st.txt" lost_full) + \
+		$(status_of "$WORK/st.txt" lost_nomem) )) "
+	check_dmesg_clean
+}
