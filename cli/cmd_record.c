@@ -659,6 +659,12 @@ static void stream_split(struct record *r)
 		stream_fail(r, EXIT_CORRUPT, "record stream undecodable at byte %" PRIu64 ": %s",
 			    damonrec_reader_get_error_offset(rd),
 			    damonrec_reader_get_error_message(rd));
+	/*
+	 * A recording that ends before its first snapshot still leaves
+	 * FILE.0: an empty record that decodes, not no file at all.
+	 */
+	if (!w && !r->part && writing)
+		w = open_part(r, &meta);
 	if (w) {
 		uint64_t lost = damonrec_reader_get_lost(rd);
 

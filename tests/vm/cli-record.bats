@@ -192,6 +192,21 @@ assert_walks() {
 	assert_all_clean
 }
 
+@test "record --split that ends before its first snapshot leaves one empty part" {
+	# An aggregation far longer than the workload: no snapshot at all.
+	run damonctl record --sample 100ms --aggr 10s --update 10s --split 1s \
+		-o early.data -- true
+	assert_success
+	assert_output --regexp 'record: 0 snapshots in 1 part early\.data\.0\.\.0 '
+	[ -s early.data.0 ] || fail "no early.data.0"
+	[ ! -e early.data.1 ] || fail "a second part for no snapshot"
+	run damonctl show --summary early.data.0
+	assert_success
+	assert_line 'format:     v3 (stopped cleanly)'
+	assert_line --regexp '^snapshots: +0, 0 lost$'
+	assert_all_clean
+}
+
 @test "record refuses, touching nothing, when DAMON runs a kdamond it did not make" {
 	"$ZIGZAG" -s 16 -n 4 -t 500 -r 100 >/dev/null 3>&- &
 	zz=$!
