@@ -146,16 +146,20 @@ status_of() {
 @test "record: to a descriptor, with 1 KiB buffers that snapshots span" {
 	zigzag_bg z
 	# At least 400 regions: 8 KiB v2 snapshots, more than the 4 buffers
-	# preallocated can hold, so the pool has to grow.
+	# preallocated can hold, so the pool has to grow.  Sampling 400
+	# regions takes some 50 ms in a busy TCG guest: intervals ten times
+	# the usual keep an aggregation near its nominal length.
 	run ioctl_record -f 2 -b 1024 -m 400 -F "$WORK/fd.data" \
-		-t "$ZZ_PID" -d 5 -q "$WORK/st.txt"
+		-S $((10 * SAMPLE)) -A $((10 * AGGR)) -U $((20 * AGGR)) \
+		-t "$ZZ_PID" -d 10 -q "$WORK/st.txt"
 	echo "$output"
 	assert_success
 	[ "$(status_of "$WORK/st.txt" output)" = 2 ]
 	[ "$(stat -c %s "$WORK/fd.data")" = \
 	  "$(status_of "$WORK/st.txt" bytes_written)" ]
-	run reccheck --format 2 --aggr-us $AGGR --sample-us $SAMPLE \
-		--targets 1 --min-snapshots 2 "$WORK/fd.data"
+	run reccheck --format 2 --aggr-us $((10 * AGGR)) \
+		--sample-us $((10 * SAMPLE)) --targets 1 --min-snapshots 2 \
+		"$WORK/fd.data"
 	echo "$output"
 	assert_success
 	[ "$(status_of "$WORK/st.txt" regions)" -ge \
