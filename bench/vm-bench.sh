@@ -85,7 +85,7 @@ damon_off() {
 	local s
 	for s in "$ADMIN"/kdamonds/[0-9]*/state; do
 		[ -e "$s" ] || continue
-		[ "$(cat "$s")" = on ] && echo off >"$s"
+		[ "$(cat "$s")" = on ] && damon_write "$s" off
 	done
 	echo 0 >"$ADMIN/kdamonds/nr_kdamonds"
 }
@@ -214,15 +214,15 @@ kdamond_on() {
 	echo 0 >"$p/sz/min"; echo 18446744073709551615 >"$p/sz/max"
 	echo 0 >"$p/nr_accesses/min"; echo 4294967295 >"$p/nr_accesses/max"
 	echo 0 >"$p/age/min"; echo 4294967295 >"$p/age/max"
-	echo on >"$ADMIN/kdamonds/0/state"
-	KPID=$(cat "$ADMIN/kdamonds/0/pid")
+	damon_write "$ADMIN/kdamonds/0/state" on
+	KPID=$(damon_read "$ADMIN/kdamonds/0/pid")
 	[ "$KPID" -gt 0 ] 2>/dev/null || fail "no kdamond pid"
 	sleep 2		# let the regions settle
 }
 
 # tried: the stat scheme's nr_tried, freshly updated.
 tried() {
-	echo update_schemes_stats >"$ADMIN/kdamonds/0/state"
+	damon_write "$ADMIN/kdamonds/0/state" update_schemes_stats
 	cat "$ADMIN/kdamonds/0/contexts/0/schemes/0/stats/nr_tried"
 }
 
@@ -240,7 +240,7 @@ window() {
 	fi
 	t1=$(now_us); c1=$(cpu_ticks $KPID); n1=$(cpu_ns $KPID)
 	r1=$(tried)
-	[ "$(cat "$ADMIN/kdamonds/0/pid")" = "$KPID" ] ||
+	[ "$(damon_read "$ADMIN/kdamonds/0/pid")" = "$KPID" ] ||
 		fail "the kdamond changed during a window"
 	put "${k}_tried" $((r1 - r0))
 	put "${k}_wall_us" $((t1 - t0))

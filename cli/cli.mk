@@ -71,7 +71,8 @@ uninstall-damonctl:
 
 # Helpers of the host bats tests (tests/bats/, run by tests/suites/20-bats.sh).
 CLI_TEST_TOOLS := $(BUILD)/tests/tools/gen_record \
-	$(BUILD)/tests/tools/sysfs_driver $(BUILD)/tests/tools/fake_damon_sysfs
+	$(BUILD)/tests/tools/sysfs_driver $(BUILD)/tests/tools/fake_damon_sysfs \
+	$(BUILD)/tests/tools/ebusy_preload.so
 
 .PHONY: cli-test-tools
 cli-test-tools: $(DAMONCTL) $(DAMONCTL_SAN) $(CLI_TEST_TOOLS)
@@ -85,6 +86,10 @@ $(BUILD)/tests/tools/gen_record $(BUILD)/tests/tools/sysfs_driver: \
 $(BUILD)/tests/tools/fake_damon_sysfs: tests/tools/fake_damon_sysfs.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/tools/ebusy_preload.so: tests/tools/ebusy_preload.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(EXTRA_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 # What building damonctl and its tests need ("make deps" installs them).
 DEB_PACKAGES += libcap-dev libcap2-bin bash-completion jq groff-base bats \

@@ -20,6 +20,13 @@
  * when there is no kdamond at all, and teardown only removes the one that
  * setup created.  Files are opened without O_CREAT: a file that the kernel
  * has not created is an error, never silently made up.
+ *
+ * The kernel guards these files with damon_sysfs_lock, taken with
+ * mutex_trylock(): a read of state or pid, or a write of state or an nr_*
+ * file, fails with EBUSY whenever somebody else holds the lock, and every
+ * running kdamond takes it for a moment each aggregation interval.  Such
+ * an EBUSY is transient, so each read and write is retried with a growing
+ * pause for up to BUSY_RETRY_MS; an EBUSY that lasts longer is returned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +43,26 @@
 
 #define IOMEM_PATH "/proc/iomem"
 #define CTX "contexts/0/"
+#define BUSY_RETRY_MS 2000
+
+/*
+ * busy_again: after an EBUSY, whether to try again, having slept; *waited
+ * (start at 0) counts the milliseconds slept so far.
+ */
+static bool busy_again(unsigned int *waited)
+{
+	unsigned int ms;
+
+	if (errno != EBUSY || *waited >= BUSY_RETRY_MS)
+		return false;
+	ms = *waited < 8 ? 1 : *waited / 8;
+	if (ms > 50)
+		ms = 50;
+	nanosleep(&(struct timespec){ .tv_nsec = ms * 1000000L }, NULL);
+	*waited += ms;
+	errno = EBUSY;
+	return true;
+}
 
 struct damonrec_damon {
 	char *root;
@@ -95,7 +122,7 @@ static int kd_path(const struct damonrec_damon *d, char *buf, int index,
 	return 0;
 }
 
-static int read_file(const char *path, char *buf, size_t size)
+static int read_once(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
 	size_t len;
@@ -122,7 +149,18 @@ static int read_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static int write_file(const char *path, const char *val)
+static int read_file(const char *path, char *buf, size_t size)
+{
+	unsigned int waited = 0;
+	int ret;
+
+	do {
+		ret = read_once(path, buf, size);
+	} while (ret && busy_again(&waited));
+	return ret;
+}
+
+static int write_once(const char *path, const char *val)
 {
 	size_t len = strlen(val);
 	ssize_t n;
@@ -144,6 +182,17 @@ static int write_file(const char *path, const char *val)
 	if (close(fd))
 		return -1;
 	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	unsigned int waited = 0;
+	int ret;
+
+	do {
+		ret = write_once(path, val);
+	} while (ret && busy_again(&waited));
+	return ret;
 }
 
 static int read_u64(const char *path, uint64_t *v)

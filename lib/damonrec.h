@@ -176,6 +176,13 @@ struct damonrec_kdamond_info {
 
 struct damonrec_damon;
 
+/*
+ * The damonrec_damon_*() calls retry, for up to two seconds, a sysfs read
+ * or write that fails with EBUSY: the kernel takes its DAMON sysfs lock
+ * with mutex_trylock(), and each running kdamond holds that lock for a
+ * moment every aggregation interval.  A lasting EBUSY is returned.
+ */
+
 /** A handle on DAMON's sysfs interface at @root (NULL: DAMONREC_SYSFS_ROOT). */
 struct damonrec_damon *damonrec_damon_new(const char *root);
 /** Tears down what this handle created, then frees it. */

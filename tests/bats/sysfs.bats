@@ -86,6 +86,39 @@ drv() { "$TOOLS/sysfs_driver" "$ROOT" "$@"; }
 	assert_output 1
 }
 
+@test "sysfs: a transient EBUSY from the kernel's trylock is retried" {
+	# mm/damon/sysfs.c takes damon_sysfs_lock with mutex_trylock(): a
+	# kdamond holding it for its aggregation callback makes a write of
+	# state or nr_kdamonds, or a read of pid, fail with EBUSY for a moment.
+	EBUSY_FILES=state:4,pid:3,nr_kdamonds:2 EBUSY_LOG=$BATS_TEST_TMPDIR/busy \
+		LD_PRELOAD=$TOOLS/ebusy_preload.so \
+		run drv setup:vaddr:pids=99 start sleep:300 pid stop teardown count
+	assert_success
+	assert_line 'setup:vaddr:pids=99: ok'
+	assert_line 'start: ok'
+	assert_line 'pid: 4242'
+	assert_line 'stop: ok'
+	assert_line 'teardown: ok'
+	assert_line 'count: 0'
+	run sort "$BATS_TEST_TMPDIR/busy"
+	assert_output $'nr_kdamonds\nnr_kdamonds\npid\npid\npid\nstate\nstate\nstate\nstate'
+	run grep -E 'state=(on|off)$' "$LOG"
+	assert_output $'kdamonds/0/state=on\nkdamonds/0/state=off'
+}
+
+@test "sysfs: an EBUSY that lasts is returned, after retries" {
+	EBUSY_FILES=state:-1 EBUSY_LOG=$BATS_TEST_TMPDIR/busy \
+		LD_PRELOAD=$TOOLS/ebusy_preload.so \
+		run drv setup:vaddr:pids=99 start
+	assert_success
+	assert_line 'setup:vaddr:pids=99: ok'
+	assert_line 'start: error EBUSY (Device or resource busy)'
+	# Retried with growing pauses: more than a handful of tries, but
+	# not a busy loop.
+	n=$(wc -l < "$BATS_TEST_TMPDIR/busy")
+	[ "$n" -gt 10 ] && [ "$n" -lt 200 ] || fail "$n tries"
+}
+
 @test "sysfs: setup refuses with EBUSY, touching nothing, when a kdamond exists" {
 	echo 1 > "$ROOT/kdamonds/nr_kdamonds"
 	for i in $(seq 50); do [ -d "$ROOT/kdamonds/0" ] && break; sleep 0.1; done

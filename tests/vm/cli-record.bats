@@ -24,7 +24,7 @@ teardown() {
 		kill -9 "${p%/comm}" 2>/dev/null || true
 	done
 	if [ "$(cat $ADMIN/kdamonds/nr_kdamonds)" != 0 ]; then
-		echo off > $ADMIN/kdamonds/0/state 2>/dev/null || true
+		damon_write $ADMIN/kdamonds/0/state off 2>/dev/null || true
 		echo 0 > $ADMIN/kdamonds/nr_kdamonds || true
 	fi
 	unload_damon_rec
@@ -215,7 +215,7 @@ assert_walks() {
 	echo vaddr > $ADMIN/kdamonds/0/contexts/0/operations
 	echo 1 > $ADMIN/kdamonds/0/contexts/0/targets/nr_targets
 	echo $zz > $ADMIN/kdamonds/0/contexts/0/targets/0/pid_target
-	echo on > $ADMIN/kdamonds/0/state
+	damon_write $ADMIN/kdamonds/0/state on
 	run damonctl record -o refused.data -- true
 	assert_failure 4
 	assert_output --partial 'record it with --attach'
@@ -229,7 +229,7 @@ assert_walks() {
 	assert_success
 	assert_line --regexp '^snapshots: +[1-9]'
 
-	echo off > $ADMIN/kdamonds/0/state
+	damon_write $ADMIN/kdamonds/0/state off
 	echo 0 > $ADMIN/kdamonds/nr_kdamonds
 	kill $zz
 	wait $zz || true

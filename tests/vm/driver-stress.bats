@@ -35,7 +35,7 @@ damon_off() {
 	local s
 	for s in "$ADMIN"/kdamonds/[0-9]*/state; do
 		[ -e "$s" ] || continue
-		[ "$(cat "$s")" = on ] && echo off >"$s"
+		[ "$(cat "$s")" = on ] && damon_write "$s" off
 	done
 	echo 0 >"$ADMIN/kdamonds/nr_kdamonds"
 }
@@ -509,14 +509,14 @@ probe_times_ok() {
 		run ioctl_record -D -n -S 5000 -A 20000 -f $fmt \
 			-o "$WORK/two.v$fmt"
 		assert_success
-		echo on >"$ADMIN/kdamonds/0/state"
-		echo on >"$ADMIN/kdamonds/1/state"
+		damon_write "$ADMIN/kdamonds/0/state" on
+		damon_write "$ADMIN/kdamonds/1/state" on
 		sleep 1.5
-		echo off >"$ADMIN/kdamonds/1/state"
+		damon_write "$ADMIN/kdamonds/1/state" off
 		sleep 1.5
 		# "off" returns once the kdamond thread is gone: its last
 		# snapshot is recorded, STOP need not complete it.
-		echo off >"$ADMIN/kdamonds/0/state"
+		damon_write "$ADMIN/kdamonds/0/state" off
 		probe_status "$WORK/before.txt"
 		traced=$(probe_traced)
 		echo "v$fmt: traced $traced, recorded before STOP $(status_of "$WORK/before.txt" snapshots)"
@@ -567,9 +567,9 @@ probe_times_ok() {
 	local i traced
 	# Each "on" starts a new kdamond thread, each "off" ends it.
 	for i in $(seq 70); do
-		echo on >"$ADMIN/kdamonds/0/state"
+		damon_write "$ADMIN/kdamonds/0/state" on
 		sleep 0.1
-		echo off >"$ADMIN/kdamonds/0/state"
+		damon_write "$ADMIN/kdamonds/0/state" off
 	done
 	run damonctl stop
 	assert_success

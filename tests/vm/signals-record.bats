@@ -40,7 +40,7 @@ teardown() {
 	[ -z "$ZZ" ] || { kill "$ZZ" 2>/dev/null; wait "$ZZ" 2>/dev/null; }
 	damonctl stop >/dev/null 2>&1 || true
 	if [ "$(cat "$ADMIN/kdamonds/nr_kdamonds")" != 0 ]; then
-		echo off >"$ADMIN/kdamonds/0/state" 2>/dev/null || true
+		damon_write "$ADMIN/kdamonds/0/state" off 2>/dev/null || true
 		echo 0 >"$ADMIN/kdamonds/nr_kdamonds" || true
 	fi
 	unload_damon_rec

@@ -99,14 +99,14 @@ kdamond_setup() {
 }
 
 kdamond_state() {
-	echo "$1" >"$ADMIN/kdamonds/0/state"
+	damon_write "$ADMIN/kdamonds/0/state" "$1"
 }
 
 damon_off() {
 	local s
 	for s in "$ADMIN"/kdamonds/[0-9]*/state; do
 		[ -e "$s" ] || continue
-		[ "$(cat "$s")" = on ] && echo off >"$s"
+		[ "$(cat "$s")" = on ] && damon_write "$s" off
 	done
 	echo 0 >"$ADMIN/kdamonds/nr_kdamonds"
 }
@@ -339,9 +339,9 @@ check_exact() {
 	# The kdamond comes and goes, a new thread each time.
 	(
 		while :; do
-			echo on >"$ADMIN/kdamonds/0/state" 2>/dev/null
+			damon_write "$ADMIN/kdamonds/0/state" on 2>/dev/null
 			sleep 0.$((RANDOM % 3 + 1))
-			echo off >"$ADMIN/kdamonds/0/state" 2>/dev/null
+			damon_write "$ADMIN/kdamonds/0/state" off 2>/dev/null
 			sleep 0.0$((RANDOM % 9 + 1))
 		done
 	) 3>&- &

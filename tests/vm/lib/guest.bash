@@ -22,6 +22,14 @@
 #                                    WARNING, panic or Call Trace lines in
 #                                    the kernel log (after dmesg_mark, if
 #                                    called in this test)
+#   damon_write FILE VALUE           write VALUE to a DAMON sysfs FILE,
+#                                    again while the kernel says EBUSY for
+#                                    a moment (its damon_sysfs_lock is
+#                                    taken with mutex_trylock, and every
+#                                    kdamond holds it briefly each
+#                                    aggregation), two seconds at most
+#   damon_read FILE                  print a DAMON sysfs FILE (pid is one
+#                                    that says EBUSY), retried the same way
 
 if declare -F load >/dev/null; then
 	load '/usr/lib/bats/bats-support/load'
@@ -97,4 +105,30 @@ check_dmesg_clean() {
 		echo "$bad" >&2
 		return 1
 	fi
+}
+
+damon_write() {
+	local i err
+	for i in $(seq 200); do
+		err=$( { printf '%s\n' "$2" >"$1"; } 2>&1) && return 0
+		case $err in
+		*"Device or resource busy"*) sleep 0.01 ;;
+		*) echo "$err" >&2; return 1 ;;
+		esac
+	done
+	echo "$err" >&2
+	return 1
+}
+
+damon_read() {
+	local i out
+	for i in $(seq 200); do
+		out=$(cat "$1" 2>&1) && { printf '%s\n' "$out"; return 0; }
+		case $out in
+		*"Device or resource busy"*) sleep 0.01 ;;
+		*) echo "$out" >&2; return 1 ;;
+		esac
+	done
+	echo "$out" >&2
+	return 1
 }
