@@ -30,6 +30,8 @@
 #                                    aggregation), two seconds at most
 #   damon_read FILE                  print a DAMON sysfs FILE (pid is one
 #                                    that says EBUSY), retried the same way
+#   damon_retry CMD [ARG...]         run CMD, again while it fails with
+#                                    EBUSY, as the two above do
 
 if declare -F load >/dev/null; then
 	load '/usr/lib/bats/bats-support/load'
@@ -107,28 +109,27 @@ check_dmesg_clean() {
 	fi
 }
 
-damon_write() {
+# damon_retry CMD...: run CMD, its standard output passing through, again
+# while it fails saying EBUSY, 200 times 10 ms at most.
+damon_retry() {
 	local i err
 	for i in $(seq 200); do
-		err=$( { printf '%s\n' "$2" >"$1"; } 2>&1) && return 0
-		case $err in
-		*"Device or resource busy"*) sleep 0.01 ;;
-		*) echo "$err" >&2; return 1 ;;
-		esac
+		{ err=$("$@" 2>&1 >&5); } 5>&1 && return 0
+		[[ $err == *"Device or resource busy"* ]] || break
+		sleep 0.01
 	done
 	echo "$err" >&2
 	return 1
 }
 
+_damon_put() {
+	printf '%s\n' "$2" >"$1"
+}
+
+damon_write() {
+	damon_retry _damon_put "$1" "$2"
+}
+
 damon_read() {
-	local i out
-	for i in $(seq 200); do
-		out=$(cat "$1" 2>&1) && { printf '%s\n' "$out"; return 0; }
-		case $out in
-		*"Device or resource busy"*) sleep 0.01 ;;
-		*) echo "$out" >&2; return 1 ;;
-		esac
-	done
-	echo "$out" >&2
-	return 1
+	damon_retry cat "$1"
 }
