@@ -199,6 +199,9 @@ static int src_next(struct src *s, const struct damonrec_snapshot **out)
 		int64_t t, rel;
 		size_t i, j;
 
+		/* Output that cannot be written: stop, main() says why. */
+		if (stdout_failed())
+			return s->ret = 0;
 		s->ret = damonrec_reader_next(s->r, &snap);
 		if (s->ret != 1)
 			return s->ret;
@@ -296,14 +299,24 @@ static void src_close(struct src *s)
 	s->scratch = NULL;
 }
 
-/* After the loop: 0, or the one error line for a bad record. */
+/*
+ * After the loop: 0, or the one error line for a bad record.  A v3 record
+ * without its END frame was cut short, even at a frame boundary.  When
+ * standard output failed, main() gives the one line.
+ */
 static int src_result(struct src *s)
 {
 	int e = errno;
 
+	if (flush_stdout())
+		return EXIT_OK;
+	if (s->ret == 0 && damonrec_reader_get_format(s->r) == DAMONREC_FORMAT_V3 &&
+	    !damonrec_reader_has_end(s->r))
+		return err_msg(EXIT_CORRUPT, "%s: cut short at byte %" PRIu64 " after %" PRIu64
+			       " good snapshots: no END frame (the recording did not stop "
+			       "cleanly)", s->a->file, damonrec_reader_get_offset(s->r), s->seen);
 	if (s->ret >= 0)
 		return EXIT_OK;
-	fflush(stdout);
 	if (e == EBADMSG || e == ENODATA || e == EPROTO || e == EILSEQ || e == ERANGE ||
 	    e == EOVERFLOW || e == E2BIG)
 		return err_msg(EXIT_CORRUPT, "%s: %s at byte %" PRIu64 " after %" PRIu64

@@ -21,6 +21,28 @@ struct global_opts g;
 
 static FILE *real_stderr(void);
 
+/* The first error of a write to standard output, 0 while there is none. */
+static int stdout_errno;
+
+bool flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return stdout_failed();
+}
+
+bool stdout_failed(void)
+{
+	if (!stdout_errno && ferror(stdout)) {
+		/* glibc writes the buffer again, which gives the errno. */
+		errno = 0;
+		fflush(stdout);
+		stdout_errno = errno ? errno : EIO;
+	}
+	return stdout_errno != 0;
+}
+
 static void vmsg(FILE *f, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -43,7 +65,7 @@ int err_msg(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	flush_stdout();
 	va_start(ap, fmt);
 	vmsg(real_stderr(), fmt, ap);
 	va_end(ap);
@@ -54,7 +76,7 @@ void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	flush_stdout();
 	va_start(ap, fmt);
 	vmsg(real_stderr(), fmt, ap);
 	va_end(ap);
@@ -85,6 +107,17 @@ void note(const char *fmt, ...)
 	vfprintf(real_stderr(), fmt, ap);
 	fputc('\n', real_stderr());
 	va_end(ap);
+}
+
+int finish_stdout(int code)
+{
+	flush_stdout();
+	/* A reader that went away (SIGPIPE ignored) is not an error. */
+	if (!stdout_failed() || stdout_errno == EPIPE)
+		return code;
+	g.stdout_used = true;	/* the message goes to stderr, even in JSON */
+	return err_msg(EXIT_ERR, "writing standard output: %s",
+		       strerror(stdout_errno));
 }
 
 int errno_exit_code(int err)
@@ -598,7 +631,10 @@ void json_begin(FILE *f)
 void json_end(void)
 {
 	fputc('\n', jw.f);
-	fflush(jw.f);
+	if (jw.f == stdout)
+		flush_stdout();
+	else
+		fflush(jw.f);
 }
 
 static void json_open(const char *key, char c)

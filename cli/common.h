@@ -63,6 +63,16 @@ void die_usage(const char *fmt, ...)
 /* Non-fatal note on stderr (suppressed in JSON mode unless @always). */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Flush standard output at the end of a command: on a write error (not
+ * EPIPE) print one line on stderr and return EXIT_ERR, else return @code.
+ */
+int finish_stdout(int code);
+/* Whether a write to standard output has failed already. */
+bool stdout_failed(void);
+/* Flush standard output; whether a write to it has failed. */
+bool flush_stdout(void);
+
 /* Exit code matching an errno from the device or DAMON sysfs. */
 int errno_exit_code(int err);
 

@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 
 	argv[0] = (char *)"damonctl";
 	if (parse_args(&top_argp, argc, argv, NULL, &idx))
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	if (show_version) {
 		if (g.json) {
 			json_begin(stdout);
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 			printf("damonctl %s (libdamonrec %s)\n", DAMONCTL_VERSION,
 			       damonrec_version_string());
 		}
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	if (idx >= argc)
 		die_usage("no command given: try 'damonctl record -- CMD' or "
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 			char *targv[] = { argv[0], help_opt, NULL };
 
 			parse_args(&top_argp, 2, targv, NULL, NULL);
-			return EXIT_OK;
+			return finish_stdout(EXIT_OK);
 		}
 		cmd = find_command(argv[idx + 1]);
 		if (!cmd)
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 		hargv[0] = name;
 		hargv[1] = help_opt;
 		hargv[2] = NULL;
-		return cmd->fn(2, hargv);
+		return finish_stdout(cmd->fn(2, hargv));
 	}
 
 	cmd = find_command(argv[idx]);
@@ -188,5 +188,5 @@ int main(int argc, char **argv)
 	g.cmd = cmd->name;
 	snprintf(name, sizeof(name), "damonctl %s", cmd->name);
 	argv[idx] = name;
-	return cmd->fn(argc - idx, argv + idx);
+	return finish_stdout(cmd->fn(argc - idx, argv + idx));
 }
