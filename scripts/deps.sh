@@ -119,57 +119,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 say "missing: $missing"
 
-# The URI, components and key of the first enabled bookworm source, as
-# "URI|COMPONENTS|SIGNED-BY", from deb822 or one-line sources.
+# bookworm_source: the mirror of the first enabled bookworm source.
+. "$here/apt-source.sh"
 bookworm_source() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		awk -v RS= '
-		{
-			types = uris = suites = comps = key = ""; enabled = 1
-			n = split($0, l, "\n")
-			for (i = 1; i <= n; i++) {
-				if (l[i] ~ /^[ \t]*#/) continue
-				k = l[i]; sub(/:.*/, "", k)
-				v = l[i]; sub(/^[^:]*:[ \t]*/, "", v)
-				if (k == "Types") types = v
-				else if (k == "URIs") uris = v
-				else if (k == "Suites") suites = v
-				else if (k == "Components") comps = v
-				else if (k == "Signed-By") key = v
-				else if (k == "Enabled" && v ~ /^no/) enabled = 0
-			}
-			if (enabled && (" " types " ") ~ / deb / &&
-			    (" " suites " ") ~ / bookworm /) {
-				split(uris, u, " ")
-				print u[1] "|" comps "|" key
-				exit
-			}
-		}' "$f"
-	done
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '$1 == "deb" {
-			i = 2
-			key = ""
-			if ($2 ~ /^\[/) {
-				for (; i <= NF; i++) {
-					if ($i ~ /^\[?signed-by=/) {
-						key = $i
-						sub(/^\[?signed-by=/, "", key)
-						sub(/\]$/, "", key)
-					}
-					if ($i ~ /\]$/) break
-				}
-				i++
-			}
-			if ($(i + 1) == "bookworm") {
-				comps = ""
-				for (j = i + 2; j <= NF; j++)
-					comps = comps (comps == "" ? "" : " ") $j
-				print $i "|" comps "|" key
-			}
-		}'
+	apt_source bookworm
 }
 
 if ! have_backports_source; then
