@@ -8,6 +8,9 @@
 #                               files split over VM_SHARDS VMs (default 3)
 #                               that run at once; VM_SHARDS=1 for one VM
 #   make vm-test T=a.bats       only these files (they may live anywhere)
+#   make vm-test KERNEL=NAME    boot kernel NAME of the matrix (bookworm-backports,
+#                               the default; trixie, trixie-rt, sid), with the
+#                               modules built for it
 #   make vm-stress              the stress and signal trials alone, longer
 #                               (DAMONREC_STRESS=long in the guest)
 #   make vm-shell               an interactive shell in the test VM
@@ -32,7 +35,7 @@ T ?=
 # The SRC halves of the pairs.
 VM_PAYLOAD_FILES = $(foreach p,$(VM_PAYLOAD),$(firstword $(subst :, ,$(p))))
 
-VM_RUN = VM_BUILD='$(VM_BUILD)' VM_RUNAS='$(VM_RUNAS)' \
+VM_RUN = KERNEL='$(KERNEL)' VM_BUILD='$(VM_BUILD)' VM_RUNAS='$(VM_RUNAS)' \
 	VM_PAYLOAD='$(VM_PAYLOAD)' VM_DEMO='$(VM_DEMO)' tests/vm/run.sh
 
 # The guest's helper to drop privileges (busybox has no setuid tool).

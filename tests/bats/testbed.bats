@@ -97,6 +97,23 @@ suite() {
 	assert_output '1.2.3-test'
 }
 
+@test "kver.sh, kernel.sh and chroot.sh refuse a kernel not in the matrix" {
+	for cmd in scripts/kver.sh tests/vm/kernel.sh; do
+		run "$TOP/$cmd" no-such-kernel
+		assert_failure
+		assert_output --partial "unknown kernel 'no-such-kernel'"
+		assert_output --partial 'bookworm-backports trixie trixie-rt sid'
+	done
+	KERNEL=no-such-kernel run "$TOP/scripts/kver.sh"
+	assert_failure
+	run "$TOP/scripts/chroot.sh" no-such-kernel --path
+	assert_failure 2
+	# The default kernel builds on this machine.
+	run "$TOP/scripts/chroot.sh" bookworm-backports --path
+	assert_failure 2
+	assert_output --partial 'not in a chroot'
+}
+
 @test "deps.sh --check finds everything installed, and names what is not" {
 	run "$TOP/scripts/deps.sh" --check
 	assert_success

@@ -6,8 +6,10 @@
 #   run.sh [--mode tests|demo|shell] [FILE.bats...]
 #
 # Builds an initramfs (busybox, bash, bats-core with bats-support and
-# bats-assert, zsmalloc.ko, the payload, the guest tests and tests/vm/init),
-# boots the current bookworm-backports cloud kernel under qemu TCG and
+# bats-assert, zsmalloc.ko where it is a module, the payload, the guest
+# tests and tests/vm/init), boots kernel $KERNEL of the matrix (default the
+# current bookworm-backports cloud kernel, see scripts/kernels.sh) under
+# qemu TCG and
 # brings back, over virtio-serial, the job's output and every file the guest
 # wrote under $VM_OUT.
 #
@@ -38,6 +40,10 @@
 #                    /opt/damonrec in the guest (from the make fragments)
 #   VM_RUNAS         the static runas helper to put in /usr/bin
 #   VM_BUILD         where runs are kept (default build/vm)
+#   KERNEL           the kernel of the matrix to boot (default
+#                    bookworm-backports); the guest sees it as $VM_KERNEL,
+#                    its release as $VM_KREL and its configuration in
+#                    /opt/damonrec/kernel.config
 #   VM_KREL          kernel release to boot (default: resolved, scripts/kver.sh)
 #   VM_TIMEOUT       seconds for a whole run (default 1800)
 #   VM_STALL_TIMEOUT seconds the job may go without output (default 600)
@@ -113,8 +119,11 @@ for f in /bin/busybox /usr/bin/bats /usr/lib/bats/bats-assert/load.bash; do
 	[ -e "$f" ] || err "$f is missing: run 'make deps'"
 done
 
-krel=$("$top/scripts/kver.sh") || exit 2
-kdir=$("$top/tests/vm/kernel.sh" "$krel") || exit 2
+. "$top/scripts/kernels.sh"
+KERNEL=${KERNEL:-$KERNEL_DEFAULT}
+kernel_check "$KERNEL" || exit 2
+krel=$("$top/scripts/kver.sh" "$KERNEL") || exit 2
+kdir=$("$top/tests/vm/kernel.sh" "$KERNEL") || exit 2
 
 # --- one directory per run ------------------------------------------------
 mkdir -p "$VM_BUILD/runs" || err "cannot create $VM_BUILD/runs"
@@ -175,7 +184,11 @@ cp "$top/tests/vm/init" "$root/init"
 chmod 0755 "$root/init"
 
 # --- the project: zsmalloc, payload, guest tests --------------------------
-cp "$kdir/zsmalloc.ko" "$root/opt/damonrec/modules/zsmalloc.ko"
+# (trixie-rt and sid build zsmalloc in: they have no zsmalloc.ko)
+if [ -e "$kdir/zsmalloc.ko" ]; then
+	cp "$kdir/zsmalloc.ko" "$root/opt/damonrec/modules/zsmalloc.ko"
+fi
+cp "$kdir/config" "$root/opt/damonrec/kernel.config"
 for pair in ${VM_PAYLOAD:-}; do
 	src=${pair%%:*}
 	dest=${pair#*:}
@@ -284,6 +297,7 @@ shard_names() {
 
 {
 	echo "VM_MODE=$mode"
+	printf 'export VM_KERNEL=%q VM_KREL=%q\n' "$KERNEL" "$krel"
 	while IFS= read -r v; do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done < <(compgen -e | grep '^DAMONREC_')
