@@ -5,6 +5,13 @@
  * Every #if on LINUX_VERSION_CODE of the project lives here, one section
  * per subsystem, so that the rest of the code reads the same on every
  * supported kernel (5.15 to 6.12 and later).
+ *
+ * What is verified: each branch names the kernels of the test matrix
+ * (make check-kernels; README "Kernels") that compile and run it.  Those
+ * are 6.12 (bookworm-backports, trixie, trixie-rt) and 7.2 (sid), and
+ * Debian's stock 6.1 headers, which only build (that kernel has no DAMON).
+ * A branch marked "untested" is compiled by no kernel here: it follows the
+ * kernel's history but has never been built, let alone run.
  */
 #ifndef _DAMONREC_COMPAT_H
 #define _DAMONREC_COMPAT_H
@@ -35,6 +42,7 @@
  * is 1, and otherwise (5.15, which has no index) the target's address, from
  * which the caller derives the index by order of appearance.
  */
+/* Tested: 6.12 (bookworm-backports, trixie, trixie-rt) and 7.2 (sid). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 #define DREC_TP_PROTO		3
 #define DREC_TP_KEY_IS_INDEX	1
@@ -44,6 +52,7 @@ static void name(void *data, unsigned int target_id,			\
 {									\
 	fn(data, target_id, r, nr_regions);				\
 }
+/* Untested: no kernel here is 5.17 - 6.6. */
 #elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
 #define DREC_TP_PROTO		2
 #define DREC_TP_KEY_IS_INDEX	1
@@ -54,6 +63,7 @@ static void name(void *data, struct damon_target *t,			\
 {									\
 	fn(data, target_id, r, nr_regions);				\
 }
+/* Untested: no kernel here is 5.15 (built on 6.1 only, as no DAMON). */
 #else
 #define DREC_TP_PROTO		1
 #define DREC_TP_KEY_IS_INDEX	0
@@ -76,7 +86,10 @@ static void name(void *data, struct damon_target *t,			\
 #define drec_tp_key_is(t, idx, tkey)	((unsigned long)(t) == (tkey))
 #endif
 
-/* struct damon_region gained 'age' with DAMON-based schemes in 5.16. */
+/*
+ * struct damon_region gained 'age' with DAMON-based schemes in 5.16.
+ * Tested: 6.12 and 7.2 (and built on 6.1); the 5.15 branch is untested.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
 #define DREC_HAS_AGE		1
 #define drec_region_age(r)	((r)->age)
@@ -98,7 +111,9 @@ static void name(void *data, struct damon_target *t,			\
 
 /*
  * zs_malloc() returns an error value on failure since 6.0 (0 before); 6.16
- * adds a NUMA node argument.
+ * adds a NUMA node argument.  Tested: the node argument by 7.2 (sid), the
+ * three-argument call by 6.12 (and built on 6.1); 5.15's 0 on failure is
+ * handled but untested.
  */
 static inline unsigned long ddz_zs_malloc(struct zs_pool *pool, size_t size,
 					  gfp_t gfp)
@@ -120,12 +135,24 @@ static inline unsigned long ddz_zs_malloc(struct zs_pool *pool, size_t size,
  * mapping (which disables preemption until unmapped: nothing but the copy
  * happens in between); from 6.15 with zs_obj_read_begin()/_end(), which
  * copy into @buf themselves when the object spans two pages, and
- * zs_obj_write().  Never in interrupt context.
+ * zs_obj_write().  From 6.19 both read calls take the object's length.
+ * Never in interrupt context.
+ *
+ * Tested: the length-taking calls by 7.2 (sid), the mapping by 6.12 (and
+ * built on 6.1).  The 6.15 - 6.18 form without a length is untested: no
+ * kernel here has it, and 6.19 as the release that changed it comes from
+ * the kernel's history, not from a build.
  */
 static inline void ddz_zs_read(struct zs_pool *pool, unsigned long handle,
 			       void *buf, size_t len)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+	void *p = zs_obj_read_begin(pool, handle, len, buf);
+
+	if (p != buf)
+		memcpy(buf, p, len);
+	zs_obj_read_end(pool, handle, len, p);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
 	void *p = zs_obj_read_begin(pool, handle, buf);
 
 	if (p != buf)
@@ -155,7 +182,8 @@ static inline void ddz_zs_write(struct zs_pool *pool, unsigned long handle,
 /*
  * Shrinkers: allocated and registered with shrinker_alloc() and
  * shrinker_register() since 6.7; embedded and given to register_shrinker()
- * before, which takes a name since 6.0.
+ * before, which takes a name since 6.0.  Tested: 6.7+ by 6.12 and 7.2,
+ * the named register_shrinker() built on 6.1; the 5.15 call is untested.
  */
 static inline struct shrinker *
 ddz_shrinker_create(unsigned long (*count)(struct shrinker *,
@@ -202,11 +230,49 @@ static inline void ddz_shrinker_destroy(struct shrinker *s)
 #endif
 }
 
-/* What kmalloc() really gives for @n bytes (kmalloc_size_roundup(): 6.1). */
+/*
+ * What kmalloc() really gives for @n bytes (kmalloc_size_roundup(): 6.1).
+ * Tested: 6.12 and 7.2 (built on 6.1); the 5.15 branch is untested.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
 #define ddz_kmalloc_size(n)	kmalloc_size_roundup(n)
 #else
 #define ddz_kmalloc_size(n)	((n) <= 8 ? 8 : roundup_pow_of_two(n))
+#endif
+
+/* ======================================================================
+ * Timers (the store's self-test module, ddz_selftest.ko)
+ * ====================================================================== */
+
+#include <linux/hrtimer.h>
+#include <linux/timer.h>
+
+/*
+ * hrtimer_setup() (6.13) sets the callback with the rest and replaced
+ * hrtimer_init(), which 7.x no longer has.  Tested: hrtimer_setup() by 7.2
+ * (sid), hrtimer_init() by 6.12 (and built on 6.1).
+ */
+static inline void ddz_hrtimer_setup(struct hrtimer *t,
+				     enum hrtimer_restart (*fn)(struct hrtimer *),
+				     clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(t, fn, clock, mode);
+#else
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+#endif
+}
+
+/*
+ * timer_delete_sync() (6.2) replaced del_timer_sync(), which 7.x no longer
+ * has.  Tested: timer_delete_sync() by 6.12 and 7.2, del_timer_sync()
+ * built on 6.1.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define ddz_timer_delete_sync(t)	timer_delete_sync(t)
+#else
+#define ddz_timer_delete_sync(t)	del_timer_sync(t)
 #endif
 
 /* ====================================================================== */

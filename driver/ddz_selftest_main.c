@@ -25,6 +25,7 @@
 #include <linux/string.h>
 #include <linux/timer.h>
 
+#include "compat.h"
 #include "ddz.h"
 
 static unsigned int ddz_st_count, ddz_st_failed;
@@ -118,7 +119,7 @@ static int ddz_st_fire_irq_set(const char *val, const struct kernel_param *kp)
 	ddz_st_irq_left = n;
 	reinit_completion(&ddz_st_hard_done);
 	reinit_completion(&ddz_st_soft_done);
-	hrtimer_start(&ddz_st_hrtimer, ns_to_ktime(1000), HRTIMER_MODE_REL);
+	hrtimer_start(&ddz_st_hrtimer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
 	mod_timer(&ddz_st_timer, jiffies + 1);
 	wait_for_completion(&ddz_st_hard_done);
 	wait_for_completion(&ddz_st_soft_done);
@@ -205,8 +206,8 @@ static int __init ddz_st_init(void)
 
 	if (rc)
 		return rc;
-	hrtimer_init(&ddz_st_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	ddz_st_hrtimer.function = ddz_st_hard;
+	ddz_hrtimer_setup(&ddz_st_hrtimer, ddz_st_hard, CLOCK_MONOTONIC,
+			  HRTIMER_MODE_REL_HARD);
 	timer_setup(&ddz_st_timer, ddz_st_soft, 0);
 	ddz_st_checks();
 	pr_info("selftest %s: %u checks, %u failed\n",
@@ -218,7 +219,7 @@ static int __init ddz_st_init(void)
 static void __exit ddz_st_exit(void)
 {
 	hrtimer_cancel(&ddz_st_hrtimer);
-	del_timer_sync(&ddz_st_timer);
+	ddz_timer_delete_sync(&ddz_st_timer);
 	DDZ_MODULE_UNREGISTER();
 }
 
