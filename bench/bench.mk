@@ -54,7 +54,8 @@ BENCH_KO = $(BENCH_KMOD_DIR)/damon_rec_bench.ko
 $(BENCH_KO): bench/kmod/damon_rec_bench.c bench/kmod/Kbuild
 	@mkdir -p $(@D)
 	@cp -p $^ $(@D)/
-	$(MAKE) -C $(VM_KDIR) M=$(abspath $(@D)) modules
+	$(KBUILD_RUN) $(MAKE) $(if $(KBUILD_RUN),$(KBUILD_JOBS)) -C $(VM_KDIR) \
+		M=$(abspath $(@D)) modules
 
 $(BENCH_PERF_DIR)/perf: bench/perf-payload.sh
 	@bench/perf-payload.sh $(VM_KREL) $(BENCH_PERF_DIR)
@@ -114,11 +115,11 @@ bench-dyndbg: vm-payload
 
 # The store's test modules (driver/Kbuild.ddz builds them with the others),
 # for the VM tests and the benchmark.
-ifneq ($(KREL_612),)
-$(addprefix $(BUILD)/modules-$(KREL_612)/driver/,$(DDZ_TEST_KOS)): \
-	$(BUILD)/modules-$(KREL_612)/.built ;
+ifneq ($(VM_KREL),)
+$(addprefix $(BUILD)/modules-$(VM_KREL)/driver/,$(DDZ_TEST_KOS)): \
+	$(BUILD)/modules-$(VM_KREL)/.built ;
 VM_PAYLOAD += $(foreach k,$(DDZ_TEST_KOS),\
-	$(BUILD)/modules-$(KREL_612)/driver/$(k):modules/$(k))
+	$(BUILD)/modules-$(VM_KREL)/driver/$(k):modules/$(k))
 endif
 
 # The timing helper the guest half uses.
@@ -128,4 +129,4 @@ $(BUILD)/static/dyndbg_time: bench/dyndbg_time.c
 VM_PAYLOAD += $(BUILD)/static/dyndbg_time:bin/dyndbg_time
 # (vm-payload's prerequisites were fixed before these lines were read)
 vm-payload: $(BUILD)/static/dyndbg_time \
-	$(if $(KREL_612),$(addprefix $(BUILD)/modules-$(KREL_612)/driver/,$(DDZ_TEST_KOS)))
+	$(if $(VM_KREL),$(addprefix $(BUILD)/modules-$(VM_KREL)/driver/,$(DDZ_TEST_KOS)))

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The kernel modules build against both header sets the project supports -
-# the bookworm-backports 6.12 cloud headers (the test VM's kernel, with
-# DAMON) and Debian's stock 6.1 headers (no DAMON) - and the W=1 and sparse
-# (C=2) builds of each report nothing: a single warning is a failure.  See
-# driver/driver.mk for the targets.
+# The kernel modules, the test modules among them, build for every kernel of
+# the matrix (scripts/kernels.sh: bookworm-backports on this machine;
+# trixie, trixie-rt and sid each in a chroot of its release, with its own
+# compiler, created on first use) and against Debian's stock 6.1 headers
+# (no DAMON), and the W=1 and sparse (C=2) builds of each report nothing: a
+# single warning is a failure.  See driver/driver.mk for the targets.
+#
+# Environment: CHECK_KERNELS, the kernels to build for (default all).
 
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -52,14 +55,27 @@ modinfo_check() {
 	[ "$(modinfo -F license "$1")" = GPL ]
 }
 
-for tag in 6.12 6.1; do
-	if [ "$tag" = 6.12 ]; then
-		kdir=$(ls -d /usr/src/linux-headers-6.12.*-cloud-amd64 2>/dev/null |
-			sort -V | tail -n 1)
-	else
-		kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
-			sort -V | tail -n 1)
+# The kernels of the matrix.
+. scripts/kernels.sh
+for k in ${CHECK_KERNELS:-$KERNELS}; do
+	if ! rel=$(scripts/kver.sh "$k"); then
+		step "the $k kernel's release resolves" scripts/kver.sh "$k"
+		continue
 	fi
+	dir=${BUILD:-build}/modules-$rel/driver
+	step "modules build for $k ($rel)" $MAKE -s $jobs KERNEL="$k" modules
+	for ko in damon_rec damon_dyndbg ddz_selftest ddz_badorder; do
+		step "$ko.ko for $k has its vermagic and license" \
+			modinfo_check "$dir/$ko.ko" "$rel"
+	done
+	step "W=1 and sparse (C=2) build for $k is clean" \
+		$MAKE -s $jobs KERNEL="$k" modules-check
+done
+
+# Debian's stock 6.1 headers: no DAMON, but the oldest kernel that builds.
+for tag in 6.1; do
+	kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
+		sort -V | tail -n 1)
 	if [ -z "$kdir" ] || [ ! -e "$kdir/Makefile" ]; then
 		for what in "modules build" "damon_rec.ko vermagic" \
 			"W=1 and sparse (C=2) build is clean"; do
