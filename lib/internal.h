@@ -19,12 +19,18 @@
 #define V3_ADDR_SHIFT		12
 #define V3_PRODUCER_LIB		2
 #define V3_FLAG_AGE		0x1
+/* Version 4: version 3 with coded SNAPSHOT bodies and grouped CRCs. */
+#define V4_VERSION		4
+#define V4_GROUP_SNAPSHOTS	16
+#define V4_GROUP_BYTES		(64u << 10)
+#define V4_CHECK_LEN		6
 
 enum v3_frame_type {
 	V3_FRAME_SNAPSHOT = 0x01,
 	V3_FRAME_LOST = 0x02,
 	V3_FRAME_KDAMOND = 0x03,
 	V3_FRAME_END = 0x04,
+	V4_FRAME_CHECK = 0x05,
 };
 
 enum v3_form {

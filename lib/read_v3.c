@@ -11,14 +11,21 @@
 
 #include "internal.h"
 
+#define DREC_RC_REGION damonrec_region
+#include "../driver/damon_rec_rc.h"
+
 struct v3_kd {
 	struct damonrec_snapshot *ref;	/* previous snapshot, NULL if none */
 	bool ref_sorted;		/* ref's target ids strictly increase */
 	uint64_t pending_lost;
 	uint64_t pid;
+	struct drec_rc_model *model;	/* v4 */
 };
 
 struct v3_state {
+	bool v4;			/* version 4: coded bodies, groups */
+	bool ages;			/* this snapshot's ages advance */
+	uint64_t checked_to;		/* v4: end of the verified groups */
 	unsigned int shift;
 	int64_t prev_time;
 	struct v3_kd *kd;
@@ -40,8 +47,10 @@ void dr_v3_free(struct damonrec_reader *r)
 
 	if (!st)
 		return;
-	for (i = 0; i < st->nr_kd; i++)
+	for (i = 0; i < st->nr_kd; i++) {
 		damonrec_snapshot_free(st->kd[i].ref);
+		free(st->kd[i].model);
+	}
 	free(st->kd);
 	damonrec_snapshot_free(st->scratch);
 	free(st);
@@ -70,10 +79,11 @@ int dr_v3_open(struct damonrec_reader *r)
 		return dr_fail(r, EBADMSG, 0,
 			       "v3 header at offset 0: wrong magic (expected \"%s\")",
 			       DR_MAGIC);
-	if (n >= 20 && dr_le32(p + 16) != 3)
+	if (n >= 20 && dr_le32(p + 16) != 3 && dr_le32(p + 16) != V4_VERSION)
 		return dr_fail(r, EBADMSG, 16,
-			       "v3 header at offset 0: record version is %u, not 3",
+			       "v3 header at offset 0: record version is %u, not 3 or 4",
 			       dr_le32(p + 16));
+	st->v4 = n >= 20 && dr_le32(p + 16) == V4_VERSION;
 	if (n < V3_HEADER_SIZE)
 		return dr_fail(r, ENODATA, 0,
 			       "v3 header at offset 0: file ends inside it (needs %zu more bytes)",
@@ -108,6 +118,7 @@ int dr_v3_open(struct damonrec_reader *r)
 	r->start_known = true;
 	st->prev_time = r->start_ns;
 	r->pos += V3_HEADER_SIZE;
+	st->checked_to = hsize;
 	if (hsize > V3_HEADER_SIZE) {
 		size_t extra = hsize - V3_HEADER_SIZE;
 
@@ -123,11 +134,16 @@ int dr_v3_open(struct damonrec_reader *r)
 	return 0;
 }
 
-/* Decoding context of one frame, for error messages. */
+/*
+ * Decoding context of one frame, for error messages; in version 4, the
+ * range decoder and models of a SNAPSHOT body.
+ */
 struct v3_frame {
 	struct damonrec_reader *r;
 	uint64_t off;
 	const char *what;
+	struct drec_rc_dec *rc;
+	struct drec_rc_model *m;
 };
 
 static int DR_PRINTF(2, 3) frame_bad(const struct v3_frame *f,
@@ -149,16 +165,48 @@ static int get_v(const struct v3_frame *f, const unsigned char **q,
 {
 	int rc = dr_get_varint(q, end, v);
 
-	if (likely(rc == DR_VARINT_OK))
+	if (rc == DR_VARINT_OK)
 		return 0;
 	if (rc == DR_VARINT_SHORT)
 		return frame_bad(f, "payload ends inside %s", field);
 	return frame_bad(f, "malformed varint for %s", field);
 }
 
+/* A number of a version 4 body (coded with the models of @field). */
+static int get_n(const struct v3_frame *f, unsigned int field, uint64_t *v,
+		 const char *what)
+{
+	if (likely(drec_rc_get_num(f->rc, f->m, field, v)))
+		return 0;
+	return frame_bad(f, "malformed varint for %s", what);
+}
+
+/* A number of a region: coded (version 4) or a varint (version 3). */
+static int get_rv(const struct v3_frame *f, const unsigned char **q,
+		  const unsigned char *end, unsigned int field, uint64_t *v,
+		  const char *what)
+{
+	int rc;
+
+	if (f->rc)
+		return get_n(f, field, v, what);
+	rc = dr_get_varint(q, end, v);
+	if (likely(rc == DR_VARINT_OK))
+		return 0;
+	if (rc == DR_VARINT_SHORT)
+		return frame_bad(f, "payload ends inside %s", what);
+	return frame_bad(f, "malformed varint for %s", what);
+}
+
 #define GETV(var, field)						\
 	do {								\
 		if (get_v(f, &q, end, &(var), field))			\
+			return -1;					\
+	} while (0)
+
+#define GETR(var, model, field)						\
+	do {								\
+		if (get_rv(f, &q, end, model, &(var), field))		\
 			return -1;					\
 	} while (0)
 
@@ -185,19 +233,25 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 	const unsigned char *q = *qp;
 	unsigned int shift = st->shift;
 	uint64_t cursor = 0, done = 0;
-	uint32_t prev_nr = 0;
+	uint32_t prev_nr = 0, inc = st->ages ? 1 : 0;
 	size_t b = 0;		/* first reference region ending after cursor */
+	unsigned int ctx = DREC_RC_TAG_START;
 
 	while (done < nr_regions) {
 		struct damonrec_region *out;
 		unsigned int tag, form, ext, count, j;
 		uint64_t v;
 
-		if (q >= end)
+		if (f->rc) {
+			tag = drec_rc_get_byte(f->rc, f->m->tag[ctx]);
+			ctx = drec_rc_tag_ctx(tag);
+		} else if (q >= end) {
 			return frame_bad(f, "payload ends inside region %llu of target %llu",
 					 (unsigned long long)done,
 					 (unsigned long long)tid);
-		tag = *q++;
+		} else {
+			tag = *q++;
+		}
 		form = tag & 3;
 		ext = tag >> V3_TAG_EXT_SHIFT;
 		count = 1;
@@ -246,7 +300,7 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 				rr = &ref->regions[k];
 				out = dr_snap_append(s, 1);
 				*out = *rr;
-				out->age = rr->age + 1;
+				out->age = inc ? rr->age + 1 : 0;
 				cursor = rr->end;
 				prev_nr = out->nr_accesses;
 			}
@@ -261,8 +315,8 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 			bool at_ref_end = false;
 
 			if (form == V3_RAW) {
-				GETV(start, "a RAW start");
-				GETV(size, "a RAW size");
+				GETR(start, DREC_RC_RSTART, "a RAW start");
+				GETR(size, DREC_RC_RSIZE, "a RAW size");
 				if (start < cursor)
 					return REGION_BAD("starts at 0x%llx, before the end of the previous one",
 							  (unsigned long long)start);
@@ -282,7 +336,7 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 					if (form == V3_GAP)
 						start = ref->regions[k].start;
 					pnr = ref->regions[k].nr_accesses;
-					page = ref->regions[k].age + 1;
+					page = inc ? ref->regions[k].age + 1 : 0;
 					if (ext <= V3_EXT_MAX_END) {
 						if (ext > ref->nr - k)
 							return REGION_BAD("the reference has fewer than %u regions from 0x%llx",
@@ -292,13 +346,13 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 						at_ref_end = true;
 					}
 				} else if (form == V3_GAP) {
-					GETV(gap, "a gap");
+					GETR(gap, DREC_RC_GAP, "a gap");
 					if (gap > (UINT64_MAX >> shift) ||
 					    __builtin_add_overflow(cursor, gap << shift, &start))
 						return REGION_BAD("gap runs past 2^64");
 				}
 				if (!at_ref_end) {
-					GETV(size, "a size");
+					GETR(size, DREC_RC_SIZE, "a size");
 					if (size > (UINT64_MAX >> shift))
 						return REGION_BAD("size runs past 2^64");
 					size <<= shift;
@@ -319,14 +373,14 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 			cursor = out->end;
 		}
 		if (tag & V3_TAG_NR) {
-			GETV(v, "nr_accesses");
+			GETR(v, DREC_RC_NR, "nr_accesses");
 			if (v > UINT32_MAX)
 				return REGION_BAD("nr_accesses %llu is over 32 bits",
 						  (unsigned long long)v);
 			out->nr_accesses = (uint32_t)v;
 		}
 		if (tag & V3_TAG_AGE) {
-			GETV(v, "age");
+			GETR(v, DREC_RC_AGE, "age");
 			if (v > UINT32_MAX)
 				return REGION_BAD("age %llu is over 32 bits",
 						  (unsigned long long)v);
@@ -339,23 +393,53 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 	return 0;
 }
 
-static int decode_snapshot(const struct v3_frame *f, struct v3_state *st,
+/* The kdamond of a SNAPSHOT or LOST frame. */
+static int get_kd(const struct v3_frame *f, struct v3_state *st,
+		  const unsigned char **q, const unsigned char *end,
+		  uint64_t *k)
+{
+	if (get_v(f, q, end, k, "the kdamond"))
+		return -1;
+	if (*k >= st->nr_kd)
+		return frame_bad(f, "kdamond %llu was not introduced by a KDAMOND frame",
+				 (unsigned long long)*k);
+	return 0;
+}
+
+static int decode_snapshot(struct v3_frame *f, struct v3_state *st,
 			   const unsigned char *q, const unsigned char *end,
 			   struct damonrec_snapshot *s, size_t *kdp)
 {
-	uint64_t k, zz, nr_targets, ti;
+	uint64_t k, zz, nr_targets, ti, total = 0, limit = 0;
 	const struct damonrec_snapshot *ref;
+	struct drec_rc_dec dec;
 	bool sorted;
 
-	GETV(k, "the kdamond");
-	if (k >= st->nr_kd)
-		return frame_bad(f, "kdamond %llu was not introduced by a KDAMOND frame",
-				 (unsigned long long)k);
+	if (get_kd(f, st, &q, end, &k))
+		return -1;
 	GETV(zz, "time_delta");
-	GETV(nr_targets, "nr_targets");
-	if (nr_targets > (uint64_t)(end - q) / 2)
-		return frame_bad(f, "nr_targets %llu does not fit in the payload",
-				 (unsigned long long)nr_targets);
+	st->ages = true;
+	if (st->v4) {
+		/*
+		 * The body: no region costs less than 1/1024 byte, so more
+		 * regions than that are corrupt (and never take memory).
+		 */
+		limit = ((uint64_t)(end - q) + 5) * 1024;
+		drec_rc_dec_init(&dec, q, end);
+		f->rc = &dec;
+		f->m = st->kd[k].model;
+		st->ages = drec_rc_get_bit(&dec, &f->m->ages);
+		if (get_n(f, DREC_RC_NTARGETS, &nr_targets, "nr_targets"))
+			return -1;
+		if (nr_targets > limit)
+			return frame_bad(f, "nr_targets %llu does not fit in the payload",
+					 (unsigned long long)nr_targets);
+	} else {
+		GETV(nr_targets, "nr_targets");
+		if (nr_targets > (uint64_t)(end - q) / 2)
+			return frame_bad(f, "nr_targets %llu does not fit in the payload",
+					 (unsigned long long)nr_targets);
+	}
 
 	damonrec_snapshot_clear(s);
 	s->kdamond = (unsigned int)k;
@@ -365,19 +449,30 @@ static int decode_snapshot(const struct v3_frame *f, struct v3_state *st,
 	for (ti = 0; ti < nr_targets; ti++) {
 		uint64_t id, nr;
 
-		GETV(id, "a target_id");
-		GETV(nr, "nr_regions");
-		if (nr > (uint64_t)(end - q) * 16)
-			return frame_bad(f, "nr_regions %llu of target %llu does not fit in the payload",
-					 (unsigned long long)nr,
-					 (unsigned long long)id);
+		if (st->v4) {
+			if (get_n(f, DREC_RC_TID, &id, "a target_id") ||
+			    get_n(f, DREC_RC_NREGIONS, &nr, "nr_regions"))
+				return -1;
+			total += nr + 1;
+			if (nr > limit || total > limit)
+				return frame_bad(f, "nr_regions %llu of target %llu does not fit in the payload",
+						 (unsigned long long)nr,
+						 (unsigned long long)id);
+		} else {
+			GETV(id, "a target_id");
+			GETV(nr, "nr_regions");
+			if (nr > (uint64_t)(end - q) * 16)
+				return frame_bad(f, "nr_regions %llu of target %llu does not fit in the payload",
+						 (unsigned long long)nr,
+						 (unsigned long long)id);
+		}
 		if (damonrec_snapshot_add_target(s, id) < 0)
 			return dr_fail(f->r, ENOMEM, f->off, "out of memory");
 		if (decode_regions(f, st, s, dr_ref_target(ref, sorted, ti, id),
 				   id, nr, &q, end))
 			return -1;
 	}
-	if (q != end)
+	if (!st->v4 && q != end)
 		return frame_bad(f, "%zu bytes left after the last region",
 				 (size_t)(end - q));
 	*kdp = (size_t)k;
@@ -398,7 +493,7 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 			const unsigned char *end, uint64_t off,
 			const struct damonrec_snapshot **out)
 {
-	struct v3_frame fr = { r, off, NULL }, *f = &fr;
+	struct v3_frame fr = { r, off, NULL, NULL, NULL }, *f = &fr;
 	uint64_t k, a, b;
 
 	switch (type) {
@@ -427,15 +522,15 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 	}
 	case V3_FRAME_LOST:
 		fr.what = "LOST";
-		GETV(k, "the kdamond");
+		if (get_kd(f, st, &q, end, &k))
+			return -1;
 		GETV(a, "the count");
 		GETV(b, "the reason");
 		if (q != end)
 			return frame_bad(f, "%zu bytes left after the fields",
 					 (size_t)(end - q));
-		if (k >= st->nr_kd)
-			return frame_bad(f, "kdamond %llu was not introduced by a KDAMOND frame",
-					 (unsigned long long)k);
+		if (st->v4)
+			drec_rc_model_init(st->kd[k].model);
 		if (__builtin_add_overflow(st->kd[k].pending_lost, a,
 					   &st->kd[k].pending_lost) ||
 		    __builtin_add_overflow(st->nr_lost, a, &st->nr_lost))
@@ -468,6 +563,13 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 				st->cap_kd = cap;
 			}
 			memset(&st->kd[k], 0, sizeof(st->kd[k]));
+			if (st->v4) {
+				st->kd[k].model = malloc(sizeof(*st->kd[k].model));
+				if (!st->kd[k].model)
+					return dr_fail(r, ENOMEM, off,
+						       "out of memory");
+				drec_rc_model_init(st->kd[k].model);
+			}
 			st->nr_kd++;
 		}
 		st->kd[k].pid = a;
@@ -492,51 +594,135 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 	}
 }
 
+/* Parse the type and length of the frame at @p (@n bytes there). */
+static int frame_head(struct damonrec_reader *r, const unsigned char *p,
+		      size_t n, uint64_t off, size_t *hl, uint64_t *len)
+{
+	const unsigned char *q = p + 1;
+	int rc = dr_get_varint(&q, p + n, len);
+
+	if (rc == DR_VARINT_SHORT)
+		return v3_truncated(r, off, 1, true);
+	if (rc == DR_VARINT_BAD)
+		return dr_fail(r, EBADMSG, off,
+			       "v3 frame at offset %llu: malformed payload length",
+			       (unsigned long long)off);
+	if (*len > V3_MAX_PAYLOAD)
+		return dr_fail(r, EBADMSG, off,
+			       "v3 frame at offset %llu: payload length %llu is over 64 MiB",
+			       (unsigned long long)off,
+			       (unsigned long long)*len);
+	*hl = (size_t)(q - p);
+	return 0;
+}
+
+/*
+ * Version 4: read ahead to the CHECK frame that ends the group starting
+ * here and verify its CRC, so that no frame of a group is used before the
+ * whole group is known good.  A group holds at most 16 SNAPSHOT frames and
+ * 64 KiB before its last frame.
+ */
+static int v4_check_group(struct damonrec_reader *r, struct v3_state *st)
+{
+	uint64_t off0 = dr_off(r), len;
+	unsigned int snaps = 0;
+	size_t at = 0, hl, total;
+	const unsigned char *p, *q;
+	uint32_t crc;
+	ssize_t n;
+
+	for (;;) {
+		n = dr_fill(r, at + 1 + DR_VARINT_MAX);
+		if (n < 0)
+			return -1;
+		if ((size_t)n == at && !at)
+			return 0;	/* the end of the file */
+		if ((size_t)n == at)
+			goto torn;
+		p = r->buf + r->pos + at;
+		q = p + 1;
+		if (dr_get_varint(&q, r->buf + r->pos + n, &len) ==
+		    DR_VARINT_SHORT)
+			goto torn;
+		if (frame_head(r, p, (size_t)n - at, off0 + at, &hl, &len))
+			return -1;
+		total = hl + (size_t)len;
+		n = dr_fill(r, at + total);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < at + total)
+			goto torn;
+		p = r->buf + r->pos;
+		if (p[at] == V4_FRAME_CHECK) {
+			if (len != 4)
+				return dr_fail(r, EBADMSG, off0 + at,
+					       "v3 frame at offset %llu: CHECK payload of %llu bytes, not 4",
+					       (unsigned long long)(off0 + at),
+					       (unsigned long long)len);
+			crc = dr_crc32(0, p, at);
+			if (!DR_CRC_OK(dr_le32(p + at + hl), crc))
+				return dr_fail(r, EBADMSG, off0,
+					       "v4 group at offset %llu: crc mismatch (stored 0x%08x, computed 0x%08x)",
+					       (unsigned long long)off0,
+					       dr_le32(p + at + hl), crc);
+			st->checked_to = off0 + at + total;
+			return 0;
+		}
+		if (p[at] == V3_FRAME_SNAPSHOT && ++snaps > V4_GROUP_SNAPSHOTS)
+			return dr_fail(r, EBADMSG, off0,
+				       "v4 group at offset %llu: more than %u SNAPSHOT frames before a CHECK frame",
+				       (unsigned long long)off0,
+				       V4_GROUP_SNAPSHOTS);
+		if (at >= V4_GROUP_BYTES)
+			return dr_fail(r, EBADMSG, off0,
+				       "v4 group at offset %llu: over %u bytes before a CHECK frame",
+				       (unsigned long long)off0, V4_GROUP_BYTES);
+		at += total;
+	}
+torn:
+	return dr_fail(r, ENODATA, off0,
+		       "v4 group at offset %llu: file ends before its CHECK frame (%u snapshots in it not delivered)",
+		       (unsigned long long)off0, snaps);
+}
+
 int dr_v3_next(struct damonrec_reader *r, const struct damonrec_snapshot **s)
 {
 	struct v3_state *st = r->v3;
 
 	for (;;) {
 		uint64_t off = dr_off(r), len;
-		const unsigned char *p, *q;
+		const unsigned char *p;
 		size_t hl, total;
 		uint32_t crc;
 		ssize_t n;
 		int rc;
 
+		if (st->v4 && off >= st->checked_to &&
+		    v4_check_group(r, st))
+			return -1;
 		n = dr_fill(r, 1 + DR_VARINT_MAX);
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			return 0;
 		p = r->buf + r->pos;
-		q = p + 1;
-		rc = dr_get_varint(&q, p + n, &len);
-		if (rc == DR_VARINT_SHORT)
-			return v3_truncated(r, off, 1, true);
-		if (rc == DR_VARINT_BAD)
-			return dr_fail(r, EBADMSG, off,
-				       "v3 frame at offset %llu: malformed payload length",
-				       (unsigned long long)off);
-		if (len > V3_MAX_PAYLOAD)
-			return dr_fail(r, EBADMSG, off,
-				       "v3 frame at offset %llu: payload length %llu is over 64 MiB",
-				       (unsigned long long)off,
-				       (unsigned long long)len);
-		hl = (size_t)(q - p);
-		total = hl + (size_t)len + 4;
+		if (frame_head(r, p, (size_t)n, off, &hl, &len))
+			return -1;
+		total = hl + (size_t)len + (st->v4 ? 0 : 4);
 		n = dr_fill(r, total);
 		if (n < 0)
 			return -1;
 		if ((size_t)n < total)
 			return v3_truncated(r, off, total - (size_t)n, false);
 		p = r->buf + r->pos;
-		crc = dr_crc32(0, p, hl + (size_t)len);
-		if (!DR_CRC_OK(dr_le32(p + hl + len), crc))
-			return dr_fail(r, EBADMSG, off,
-				       "v3 frame at offset %llu: crc mismatch (stored 0x%08x, computed 0x%08x)",
-				       (unsigned long long)off,
-				       dr_le32(p + hl + len), crc);
+		if (!st->v4) {
+			crc = dr_crc32(0, p, hl + (size_t)len);
+			if (!DR_CRC_OK(dr_le32(p + hl + len), crc))
+				return dr_fail(r, EBADMSG, off,
+					       "v3 frame at offset %llu: crc mismatch (stored 0x%08x, computed 0x%08x)",
+					       (unsigned long long)off,
+					       dr_le32(p + hl + len), crc);
+		}
 		rc = handle_frame(r, st, p[0], p + hl, p + hl + len, off, s);
 		if (rc < 0)
 			return -1;

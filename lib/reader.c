@@ -138,7 +138,8 @@ static int detect(struct damonrec_reader *r)
 		}
 		v = dr_ld32(p + DR_MAGIC_LEN);
 		sv = __builtin_bswap32(v);
-		if (dr_le32(p + DR_MAGIC_LEN) == 3)
+		if (dr_le32(p + DR_MAGIC_LEN) == 3 ||
+		    dr_le32(p + DR_MAGIC_LEN) == V4_VERSION)
 			r->fmt = DAMONREC_FORMAT_V3;
 		else if (v == 1 || v == 2 || sv == 1 || sv == 2)
 			r->fmt = (v == 1 || sv == 1) ? DAMONREC_FORMAT_V1 :
