@@ -2,7 +2,7 @@
 /*
  * damonctl convert: decode a record in any format the library reads (v0 to
  * v3, JSON, CSV, perf script text of damon:damon_aggregated events) and
- * write it as v2, v3, JSON or CSV, one snapshot at a time.
+ * write it as v2, v3, v4, JSON or CSV, one snapshot at a time.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,10 +25,10 @@ enum { OPT_FORMAT = 0x100, OPT_IN_FORMAT };
 static const struct argp_option options[] = {
 	{ "output", 'o', "OUT", 0, "Output file ('-': standard output)", 0 },
 	{ "format", OPT_FORMAT, "FMT", 0,
-	  "Output format: v2, v3, json or csv (default: from the extension of "
+	  "Output format: v2, v3, v4, json or csv (default: from the extension of "
 	  "OUT, .json or .csv, else v3)", 0 },
 	{ "input-format", OPT_IN_FORMAT, "FMT", 0,
-	  "Input format when detection is not wanted: v0, v1, v2, v3, json, "
+	  "Input format when detection is not wanted: v0, v1, v2, v3, v4, json, "
 	  "csv or perf-script", 0 },
 	{ 0 }
 };
@@ -46,13 +46,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_FORMAT:
 		if (damonrec_format_parse(arg, &a->fmt) ||
 		    (a->fmt != DAMONREC_FORMAT_V2 && a->fmt != DAMONREC_FORMAT_V3 &&
+		     a->fmt != DAMONREC_FORMAT_V4 &&
 		     a->fmt != DAMONREC_FORMAT_JSON && a->fmt != DAMONREC_FORMAT_CSV))
-			die_usage("--format '%s': convert writes v2, v3, json or csv", arg);
+			die_usage("--format '%s': convert writes v2, v3, v4, json or csv", arg);
 		a->fmt_set = true;
 		return 0;
 	case OPT_IN_FORMAT:
 		if (damonrec_format_parse(arg, &a->in_fmt) || a->in_fmt == DAMONREC_FORMAT_AUTO)
-			die_usage("--input-format '%s': give v0, v1, v2, v3, json, csv or "
+			die_usage("--input-format '%s': give v0, v1, v2, v3, v4, json, csv or "
 				  "perf-script", arg);
 		return 0;
 	case ARGP_KEY_ARG:
@@ -122,7 +123,8 @@ int cmd_convert(int argc, char **argv)
 	    stat(a.out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
 		die_usage("-o %s is the input itself; write to another file", a.out);
 	if (!strcmp(a.out, "-") && isatty(STDOUT_FILENO) &&
-	    (a.fmt == DAMONREC_FORMAT_V2 || a.fmt == DAMONREC_FORMAT_V3))
+	    (a.fmt == DAMONREC_FORMAT_V2 || a.fmt == DAMONREC_FORMAT_V3 ||
+	     a.fmt == DAMONREC_FORMAT_V4))
 		die_usage("-o -: refusing to write a binary record to a terminal; redirect it");
 	if (strcmp(a.in, "-") && stat(a.in, &si) == 0 && S_ISREG(si.st_mode) && !si.st_size)
 		return err_msg(EXIT_CORRUPT, "%s: empty file, no record in it", a.in);

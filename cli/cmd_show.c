@@ -156,7 +156,7 @@ static const struct argp_child children[] = {
 static const struct argp show_argp = {
 	options, parse, "[FILE]",
 	"Show a record: FILE (default damon.data; '-' reads standard input), in "
-	"any format damonctl reads (v0 to v3, JSON, CSV, perf script).\v"
+	"any format damonctl reads (v0 to v4, JSON, CSV, perf script).\v"
 	"Examples:\n"
 	"  damonctl show\n"
 	"  damonctl show --summary damon.data\n"
@@ -575,7 +575,8 @@ static int show_summary(const struct show_args *a)
 
 		printf("file:       %s\n", a->file);
 		printf("format:     %s%s\n", damonrec_format_name(f) ? damonrec_format_name(f) : "?",
-		       f == DAMONREC_FORMAT_V3 ? (damonrec_reader_has_end(src.r) ?
+		       f == DAMONREC_FORMAT_V3 || f == DAMONREC_FORMAT_V4 ?
+		       (damonrec_reader_has_end(src.r) ?
 						  " (stopped cleanly)" : " (no end marker: cut short)") : "");
 		if (iv.sample_us || iv.aggr_us || iv.update_us)
 			printf("intervals:  sample %s, aggr %s, update %s\n",

@@ -25,6 +25,7 @@ static const struct {
 	{ DAMONREC_FORMAT_V1, "v1" },
 	{ DAMONREC_FORMAT_V2, "v2" },
 	{ DAMONREC_FORMAT_V3, "v3" },
+	{ DAMONREC_FORMAT_V4, "v4" },
 	{ DAMONREC_FORMAT_JSON, "json" },
 	{ DAMONREC_FORMAT_CSV, "csv" },
 	{ DAMONREC_FORMAT_PERF_SCRIPT, "perf-script" },

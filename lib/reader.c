@@ -138,9 +138,10 @@ static int detect(struct damonrec_reader *r)
 		}
 		v = dr_ld32(p + DR_MAGIC_LEN);
 		sv = __builtin_bswap32(v);
-		if (dr_le32(p + DR_MAGIC_LEN) == 3 ||
-		    dr_le32(p + DR_MAGIC_LEN) == V4_VERSION)
+		if (dr_le32(p + DR_MAGIC_LEN) == 3)
 			r->fmt = DAMONREC_FORMAT_V3;
+		else if (dr_le32(p + DR_MAGIC_LEN) == V4_VERSION)
+			r->fmt = DAMONREC_FORMAT_V4;
 		else if (v == 1 || v == 2 || sv == 1 || sv == 2)
 			r->fmt = (v == 1 || sv == 1) ? DAMONREC_FORMAT_V1 :
 						       DAMONREC_FORMAT_V2;
@@ -187,6 +188,7 @@ static bool format_readable(enum damonrec_format fmt)
 	case DAMONREC_FORMAT_V1:
 	case DAMONREC_FORMAT_V2:
 	case DAMONREC_FORMAT_V3:
+	case DAMONREC_FORMAT_V4:
 	case DAMONREC_FORMAT_JSON:
 	case DAMONREC_FORMAT_CSV:
 	case DAMONREC_FORMAT_PERF_SCRIPT:
@@ -230,6 +232,7 @@ static struct damonrec_reader *reader_new(int fd, bool own,
 		ret = dr_bin_open(r);
 		break;
 	case DAMONREC_FORMAT_V3:
+	case DAMONREC_FORMAT_V4:
 		ret = dr_v3_open(r);
 		break;
 	case DAMONREC_FORMAT_JSON:
@@ -341,6 +344,7 @@ int damonrec_reader_next(struct damonrec_reader *r,
 		ret = dr_bin_next(r);
 		break;
 	case DAMONREC_FORMAT_V3:
+	case DAMONREC_FORMAT_V4:
 		ret = dr_v3_next(r, &s);
 		break;
 	case DAMONREC_FORMAT_JSON:

@@ -19,8 +19,8 @@ struct wkd {
 	unsigned int num;		/* the snapshots' kdamond number */
 	struct damonrec_snapshot *ref;	/* v3: last snapshot written */
 	bool ref_sorted;
-	bool announced;			/* v3: its KDAMOND frame is written */
-	struct drec_rc_model *model;	/* v3: its models */
+	bool announced;			/* v4: its KDAMOND frame is written */
+	struct drec_rc_model *model;	/* v4: its models */
 	uint64_t pending_lost;		/* JSON: lost before the next one */
 };
 
@@ -45,7 +45,7 @@ struct damonrec_writer {
 	unsigned char *pay;
 	size_t pay_len;
 	size_t pay_cap;
-	uint32_t group_crc;		/* CRC of the group so far */
+	uint32_t group_crc;		/* v4: CRC of the group so far */
 	size_t group_bytes;
 	unsigned int group_snaps;
 
@@ -229,7 +229,7 @@ static int v2_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 /* ------------------------------------------------------------------ */
 
 static int v3_header(struct damonrec_writer *w,
-		     const struct damonrec_record_meta *m)
+		     const struct damonrec_record_meta *m, uint32_t version)
 {
 	unsigned char h[V3_HEADER_SIZE];
 
@@ -241,7 +241,7 @@ static int v3_header(struct damonrec_writer *w,
 	}
 	memset(h, 0, sizeof(h));
 	memcpy(h, DR_MAGIC, DR_MAGIC_LEN);
-	dr_put_le32(h + 16, V4_VERSION);
+	dr_put_le32(h + 16, version);
 	dr_put_le16(h + 20, V3_HEADER_SIZE);
 	h[22] = 1;			/* little-endian */
 	h[23] = 64;			/* addr_bits */
@@ -288,41 +288,22 @@ static inline void pay_v(struct damonrec_writer *w, uint64_t v)
 	w->pay_len += dr_put_varint(w->pay + w->pay_len, v);
 }
 
-/* Bytes of the current group: counted into its CRC. */
-static int v3_put(struct damonrec_writer *w, const void *p, size_t n)
-{
-	if (wr_put(w, p, n))
-		return -1;
-	w->group_crc = dr_crc32(w->group_crc, p, n);
-	w->group_bytes += n;
-	return 0;
-}
-
-/*
- * Write the frame whose payload is in w->pay, then the CHECK frame that
- * ends its group when the group is full, or after END.
- */
+/* Write the frame whose payload is in w->pay. */
 static int v3_frame(struct damonrec_writer *w, unsigned int type)
 {
-	unsigned char hdr[1 + DR_VARINT_MAX], check[V4_CHECK_LEN];
+	unsigned char hdr[1 + DR_VARINT_MAX], tail[4];
 	size_t hl;
+	uint32_t crc;
 
 	hdr[0] = (unsigned char)type;
 	hl = 1 + dr_put_varint(hdr + 1, w->pay_len);
-	if (v3_put(w, hdr, hl) || v3_put(w, w->pay, w->pay_len))
+	crc = dr_crc32(0, hdr, hl);
+	crc = dr_crc32(crc, w->pay, w->pay_len);
+	dr_put_le32(tail, crc);
+	if (wr_put(w, hdr, hl) || wr_put(w, w->pay, w->pay_len) ||
+	    wr_put(w, tail, 4))
 		return -1;
-	if (type == V3_FRAME_SNAPSHOT)
-		w->group_snaps++;
-	if (w->group_snaps < V4_GROUP_SNAPSHOTS &&
-	    w->group_bytes < V4_GROUP_BYTES && type != V3_FRAME_END)
-		return 0;
-	check[0] = V4_FRAME_CHECK;
-	check[1] = 4;
-	dr_put_le32(check + 2, w->group_crc);
-	w->group_crc = 0;
-	w->group_bytes = 0;
-	w->group_snaps = 0;
-	return wr_put(w, check, sizeof(check));
+	return 0;
 }
 
 /* A frame of up to three varints. */
@@ -340,8 +321,292 @@ static int v3_small_frame(struct damonrec_writer *w, unsigned int type,
 	return v3_frame(w, type);
 }
 
+/* The file index of kdamond @num, announcing it with a KDAMOND frame. */
+static struct wkd *v3_kd(struct damonrec_writer *w, unsigned int num)
+{
+	bool is_new;
+	struct wkd *kd = wr_kd(w, num, true, &is_new);
+
+	if (!kd)
+		return NULL;
+	if (is_new && v3_small_frame(w, V3_FRAME_KDAMOND, 2,
+				     (uint64_t)(kd - w->kd), 0, 0))
+		return NULL;
+	return kd;
+}
+
+static int v3_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
+{
+	if (__builtin_add_overflow(w->nr_lost, count, &w->nr_lost)) {
+		w->err = EOVERFLOW;
+		return -1;
+	}
+	/* Reason 0: not known to a converter. */
+	return v3_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
+			      count, 0);
+}
+
+/* Code the regions of @t against @ref into w->pay; EINVAL if unsorted. */
+static int v3_regions(struct damonrec_writer *w,
+		      const struct damonrec_target *t,
+		      const struct damonrec_target *ref)
+{
+	const uint64_t mask = ((uint64_t)1 << V3_ADDR_SHIFT) - 1;
+	const struct damonrec_region *rr = ref ? ref->regions : NULL;
+	size_t nr_ref = ref ? ref->nr : 0;
+	size_t i, b = 0, run_at = 0;
+	uint64_t cursor = 0;
+	uint32_t prev_nr = 0;
+	unsigned int run = 0;	/* regions in the SAME or NEXT tag at run_at */
+
+	for (i = 0; i < t->nr; i++) {
+		const struct damonrec_region *r = &t->regions[i];
+		uint32_t pnr = prev_nr, page = 0;
+		unsigned int tag;
+		size_t q, base;
+
+		if (r->end <= r->start || r->start < cursor) {
+			w->err = EINVAL;
+			return -1;
+		}
+		if (pay_room(w, 1 + 4 * DR_VARINT_MAX))
+			return -1;
+		/* b: the first reference region that ends after the cursor;
+		 * q: the first one that starts at or after it. */
+		while (b < nr_ref && rr[b].end <= cursor)
+			b++;
+		q = b < nr_ref && rr[b].start < cursor ? b + 1 : b;
+		if (q < nr_ref && rr[q].start == r->start &&
+		    rr[q].end == r->end &&
+		    r->nr_accesses == rr[q].nr_accesses &&
+		    r->age == rr[q].age + 1) {
+			/* A plain copy: into the run tag. */
+			unsigned char *rt = &w->pay[run_at];
+
+			if (run && (*rt & 3) == V3_SAME && r->start == cursor &&
+			    run <= V3_MAX_REPEAT) {
+				*rt += 1 << V3_TAG_REPEAT_SHIFT;
+				run++;
+			} else if (run && run < V3_MAX_NEXT) {
+				run++;
+				*rt = (unsigned char)(V3_RAW |
+						      run << V3_TAG_EXT_SHIFT);
+			} else {
+				run_at = w->pay_len;
+				w->pay[w->pay_len++] = r->start == cursor ?
+					V3_SAME : V3_RAW | 1 << V3_TAG_EXT_SHIFT;
+				run = 1;
+			}
+			cursor = r->end;
+			prev_nr = r->nr_accesses;
+			continue;
+		}
+		run = 0;
+		if (r->start == cursor && q < nr_ref &&
+		    rr[q].start == cursor && rr[q].end == r->end) {
+			tag = V3_SAME;
+			pnr = rr[q].nr_accesses;
+			page = rr[q].age + 1;
+		} else if (((r->start - cursor) | (r->end - r->start)) & mask) {
+			tag = V3_RAW;
+		} else {
+			tag = r->start == cursor ? V3_CONT : V3_GAP;
+			/* The base: the first reference region ending after
+			 * the start, for a GAP the one starting after the
+			 * cursor. */
+			if (r->start == cursor)
+				base = b;
+			else if (q < nr_ref && rr[q].start == r->start)
+				base = q;
+			else if (q + 1 < nr_ref && rr[q].start == cursor &&
+				 rr[q + 1].start == r->start)
+				base = q + 1;
+			else
+				base = nr_ref;
+			if (base < nr_ref) {
+				unsigned int x = V3_EXT_SIZE, k;
+
+				for (k = 0; k < V3_EXT_MAX_END &&
+				     base + k < nr_ref &&
+				     rr[base + k].end <= r->end; k++) {
+					if (rr[base + k].end == r->end) {
+						x = k + 1;
+						break;
+					}
+				}
+				tag |= x << V3_TAG_EXT_SHIFT;
+				pnr = rr[base].nr_accesses;
+				page = rr[base].age + 1;
+			}
+		}
+		if (r->nr_accesses != pnr)
+			tag |= V3_TAG_NR;
+		if (r->age != page)
+			tag |= V3_TAG_AGE;
+		w->pay[w->pay_len++] = (unsigned char)tag;
+		switch (tag & 3) {
+		case V3_RAW:
+			pay_v(w, r->start);
+			pay_v(w, r->end - r->start);
+			break;
+		case V3_GAP:
+			if (!(tag >> V3_TAG_EXT_SHIFT))
+				pay_v(w, (r->start - cursor) >> V3_ADDR_SHIFT);
+			/* fall through */
+		case V3_CONT:
+			if (!(tag >> V3_TAG_EXT_SHIFT) ||
+			    tag >> V3_TAG_EXT_SHIFT == V3_EXT_SIZE)
+				pay_v(w, (r->end - r->start) >> V3_ADDR_SHIFT);
+			break;
+		}
+		if (tag & V3_TAG_NR)
+			pay_v(w, r->nr_accesses);
+		if (tag & V3_TAG_AGE)
+			pay_v(w, r->age);
+		cursor = r->end;
+		prev_nr = r->nr_accesses;
+	}
+	return 0;
+}
+
+static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
+{
+	const struct damonrec_snapshot *ref = NULL;
+	bool sorted = false, is_new;
+	struct wkd *kd;
+	size_t idx, ti;
+
+	/* Code the payload first: nothing is written if the snapshot is bad. */
+	kd = wr_kd(w, s->kdamond, false, &is_new);
+	idx = kd ? (size_t)(kd - w->kd) : w->nr_kd;
+	if (kd) {
+		ref = kd->ref;
+		sorted = kd->ref_sorted;
+	}
+	w->pay_len = 0;
+	if (pay_room(w, 3 * DR_VARINT_MAX))
+		return -1;
+	pay_v(w, idx);
+	pay_v(w, dr_zigzag((int64_t)((uint64_t)s->time - (uint64_t)w->prev_time)));
+	pay_v(w, s->nr_targets);
+	for (ti = 0; ti < s->nr_targets; ti++) {
+		const struct damonrec_target *t = &s->targets[ti];
+
+		if (pay_room(w, 2 * DR_VARINT_MAX))
+			return -1;
+		pay_v(w, t->id);
+		pay_v(w, t->nr);
+		if (v3_regions(w, t, dr_ref_target(ref, sorted, ti, t->id)))
+			return -1;
+	}
+
+	/* Commit: KDAMOND, LOST, SNAPSHOT.  The payload is kept aside. */
+	if (!kd) {
+		unsigned char *pay = w->pay;
+		size_t len = w->pay_len, cap = w->pay_cap;
+
+		w->pay = NULL;
+		w->pay_len = w->pay_cap = 0;
+		kd = v3_kd(w, s->kdamond);
+		free(w->pay);
+		w->pay = pay;
+		w->pay_len = len;
+		w->pay_cap = cap;
+		if (!kd)
+			return -1;
+	}
+	if (s->lost_before) {
+		unsigned char *pay = w->pay;
+		size_t len = w->pay_len, cap = w->pay_cap;
+		int rc;
+
+		w->pay = NULL;
+		w->pay_len = w->pay_cap = 0;
+		rc = v3_lost(w, kd, s->lost_before);
+		free(w->pay);
+		w->pay = pay;
+		w->pay_len = len;
+		w->pay_cap = cap;
+		if (rc)
+			return -1;
+	}
+	if (v3_frame(w, V3_FRAME_SNAPSHOT))
+		return -1;
+	w->prev_time = s->time;
+	w->nr_snapshots++;
+	if (!kd->ref) {
+		kd->ref = damonrec_snapshot_new();
+		if (!kd->ref) {
+			w->err = ENOMEM;
+			return -1;
+		}
+	}
+	if (dr_snap_copy(kd->ref, s)) {
+		w->err = ENOMEM;
+		return -1;
+	}
+	kd->ref_sorted = dr_ids_sorted(kd->ref);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* v4: v3 with range-coded SNAPSHOT bodies and a CRC per group         */
+/* ------------------------------------------------------------------ */
+
+/* Bytes of the current group: counted into its CRC. */
+static int v4_put(struct damonrec_writer *w, const void *p, size_t n)
+{
+	if (wr_put(w, p, n))
+		return -1;
+	w->group_crc = dr_crc32(w->group_crc, p, n);
+	w->group_bytes += n;
+	return 0;
+}
+
+/*
+ * Write the frame whose payload is in w->pay, then the CHECK frame that
+ * ends its group when the group is full, or after END.
+ */
+static int v4_frame(struct damonrec_writer *w, unsigned int type)
+{
+	unsigned char hdr[1 + DR_VARINT_MAX], check[V4_CHECK_LEN];
+	size_t hl;
+
+	hdr[0] = (unsigned char)type;
+	hl = 1 + dr_put_varint(hdr + 1, w->pay_len);
+	if (v4_put(w, hdr, hl) || v4_put(w, w->pay, w->pay_len))
+		return -1;
+	if (type == V3_FRAME_SNAPSHOT)
+		w->group_snaps++;
+	if (w->group_snaps < V4_GROUP_SNAPSHOTS &&
+	    w->group_bytes < V4_GROUP_BYTES && type != V3_FRAME_END)
+		return 0;
+	check[0] = V4_FRAME_CHECK;
+	check[1] = 4;
+	dr_put_le32(check + 2, w->group_crc);
+	w->group_crc = 0;
+	w->group_bytes = 0;
+	w->group_snaps = 0;
+	return wr_put(w, check, sizeof(check));
+}
+
+/* A frame of up to three varints. */
+static int v4_small_frame(struct damonrec_writer *w, unsigned int type,
+			  int n, uint64_t a, uint64_t b, uint64_t c)
+{
+	w->pay_len = 0;
+	if (pay_room(w, 3 * DR_VARINT_MAX))
+		return -1;
+	pay_v(w, a);
+	if (n > 1)
+		pay_v(w, b);
+	if (n > 2)
+		pay_v(w, c);
+	return v4_frame(w, type);
+}
+
 /* The slot of kdamond @num, with its models; not announced yet if new. */
-static struct wkd *v3_kd_slot(struct damonrec_writer *w, unsigned int num)
+static struct wkd *v4_kd_slot(struct damonrec_writer *w, unsigned int num)
 {
 	bool is_new;
 	struct wkd *kd = wr_kd(w, num, true, &is_new);
@@ -359,25 +624,25 @@ static struct wkd *v3_kd_slot(struct damonrec_writer *w, unsigned int num)
 	return kd;
 }
 
-static int v3_announce(struct damonrec_writer *w, struct wkd *kd)
+static int v4_announce(struct damonrec_writer *w, struct wkd *kd)
 {
-	if (v3_small_frame(w, V3_FRAME_KDAMOND, 2, (uint64_t)(kd - w->kd), 0, 0))
+	if (v4_small_frame(w, V3_FRAME_KDAMOND, 2, (uint64_t)(kd - w->kd), 0, 0))
 		return -1;
 	kd->announced = true;
 	return 0;
 }
 
-/* The file index of kdamond @num, announcing it with a KDAMOND frame. */
-static struct wkd *v3_kd(struct damonrec_writer *w, unsigned int num)
+/* Version 4: the file index of kdamond @num, announced. */
+static struct wkd *v4_kd(struct damonrec_writer *w, unsigned int num)
 {
-	struct wkd *kd = v3_kd_slot(w, num);
+	struct wkd *kd = v4_kd_slot(w, num);
 
-	if (!kd || (!kd->announced && v3_announce(w, kd)))
+	if (!kd || (!kd->announced && v4_announce(w, kd)))
 		return NULL;
 	return kd;
 }
 
-static int v3_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
+static int v4_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
 {
 	if (__builtin_add_overflow(w->nr_lost, count, &w->nr_lost)) {
 		w->err = EOVERFLOW;
@@ -386,12 +651,12 @@ static int v3_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
 	/* The reader resets the kdamond's models at a LOST frame. */
 	drec_rc_model_init(kd->model);
 	/* Reason 0: not known to a converter. */
-	return v3_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
+	return v4_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
 			      count, 0);
 }
 
 /* EINVAL unless the regions of every target are sorted and non-empty. */
-static int v3_check(const struct damonrec_snapshot *s)
+static int v4_check(const struct damonrec_snapshot *s)
 {
 	size_t ti, i;
 
@@ -411,7 +676,7 @@ static int v3_check(const struct damonrec_snapshot *s)
 }
 
 /* Whether any region of @s has an age (the body's first bit). */
-static bool v3_ages(const struct damonrec_snapshot *s)
+static bool v4_ages(const struct damonrec_snapshot *s)
 {
 	size_t ti, i;
 
@@ -423,7 +688,7 @@ static bool v3_ages(const struct damonrec_snapshot *s)
 }
 
 /* Most bytes the coded body of @s can take (7 bits a binary decision). */
-static size_t v3_body_bound(const struct damonrec_snapshot *s)
+static size_t v4_body_bound(const struct damonrec_snapshot *s)
 {
 	size_t n = 80, ti;
 
@@ -433,14 +698,14 @@ static size_t v3_body_bound(const struct damonrec_snapshot *s)
 }
 
 /* Code the body of @s with the models of @kd into w->pay after pay_len. */
-static int v3_body(struct damonrec_writer *w, struct wkd *kd,
+static int v4_body(struct damonrec_writer *w, struct wkd *kd,
 		   const struct damonrec_snapshot *s)
 {
 	const struct damonrec_snapshot *ref = kd->ref;
 	struct drec_rc_model *m = kd->model;
 	struct drec_rc_enc e;
-	bool ages = v3_ages(s);
-	size_t bound = v3_body_bound(s), ti, n;
+	bool ages = v4_ages(s);
+	size_t bound = v4_body_bound(s), ti, n;
 
 	if (pay_room(w, bound))
 		return -1;
@@ -467,14 +732,14 @@ static int v3_body(struct damonrec_writer *w, struct wkd *kd,
 	return 0;
 }
 
-static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
+static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
 {
 	struct drec_rc_model *save = NULL;
 	struct wkd *kd;
 	size_t ti;
 
 	/* Nothing is written, nor any model changed, if the snapshot is bad. */
-	if (v3_check(s)) {
+	if (v4_check(s)) {
 		w->err = EINVAL;
 		return -1;
 	}
@@ -483,10 +748,10 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 			w->err = EFBIG;
 			return -1;
 		}
-	kd = v3_kd_slot(w, s->kdamond);
+	kd = v4_kd_slot(w, s->kdamond);
 	if (!kd)
 		return -1;
-	if (v3_body_bound(s) > V3_MAX_PAYLOAD - 3 * DR_VARINT_MAX) {
+	if (v4_body_bound(s) > V3_MAX_PAYLOAD - 3 * DR_VARINT_MAX) {
 		/* It may not fit: keep the models to put them back. */
 		save = malloc(sizeof(*save));
 		if (!save) {
@@ -503,7 +768,7 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 		goto fail;
 	pay_v(w, (uint64_t)(kd - w->kd));
 	pay_v(w, dr_zigzag((int64_t)((uint64_t)s->time - (uint64_t)w->prev_time)));
-	if (v3_body(w, kd, s))
+	if (v4_body(w, kd, s))
 		goto fail;
 	if (w->pay_len > V3_MAX_PAYLOAD) {
 		w->err = EFBIG;
@@ -521,9 +786,9 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 		w->pay = NULL;
 		w->pay_len = w->pay_cap = 0;
 		if (!kd->announced)
-			rc = v3_announce(w, kd);
+			rc = v4_announce(w, kd);
 		if (!rc && s->lost_before)
-			rc = v3_lost(w, kd, s->lost_before);
+			rc = v4_lost(w, kd, s->lost_before);
 		free(w->pay);
 		w->pay = pay;
 		w->pay_len = len;
@@ -531,7 +796,7 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 		if (rc)
 			return -1;
 	}
-	if (v3_frame(w, V3_FRAME_SNAPSHOT))
+	if (v4_frame(w, V3_FRAME_SNAPSHOT))
 		return -1;
 	w->prev_time = s->time;
 	w->nr_snapshots++;
@@ -740,7 +1005,8 @@ static struct damonrec_writer *writer_new(int fd, bool own,
 		rc = v2_header(w);
 		break;
 	case DAMONREC_FORMAT_V3:
-		rc = v3_header(w, meta);
+	case DAMONREC_FORMAT_V4:
+		rc = v3_header(w, meta, fmt == DAMONREC_FORMAT_V4 ? V4_VERSION : 3);
 		break;
 	case DAMONREC_FORMAT_JSON:
 		rc = json_header(w, meta);
@@ -763,6 +1029,7 @@ static struct damonrec_writer *writer_new(int fd, bool own,
 static bool format_writable(enum damonrec_format fmt)
 {
 	return fmt == DAMONREC_FORMAT_V2 || fmt == DAMONREC_FORMAT_V3 ||
+	       fmt == DAMONREC_FORMAT_V4 ||
 	       fmt == DAMONREC_FORMAT_JSON || fmt == DAMONREC_FORMAT_CSV;
 }
 
@@ -818,7 +1085,9 @@ int damonrec_writer_write(struct damonrec_writer *w,
 		rc = v2_write(w, s);
 		break;
 	case DAMONREC_FORMAT_V3:
-		rc = v3_write(w, s);
+	case DAMONREC_FORMAT_V4:
+		rc = w->fmt == DAMONREC_FORMAT_V4 ? v4_write(w, s) :
+						    v3_write(w, s);
 		/* A snapshot that cannot be coded is not a writer failure. */
 		if (rc && (w->err == EINVAL || w->err == EFBIG)) {
 			errno = w->err;
@@ -858,6 +1127,11 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 		if (!kd || v3_lost(w, kd, count))
 			return wr_fail(w);
 		return 0;
+	case DAMONREC_FORMAT_V4:
+		kd = v4_kd(w, k);
+		if (!kd || v4_lost(w, kd, count))
+			return wr_fail(w);
+		return 0;
 	case DAMONREC_FORMAT_JSON:
 		kd = wr_kd(w, k, true, &is_new);
 		if (!kd)
@@ -885,6 +1159,9 @@ int damonrec_writer_close(struct damonrec_writer *w)
 	if (!w->err) {
 		if (w->fmt == DAMONREC_FORMAT_V3)
 			v3_small_frame(w, V3_FRAME_END, 2, w->nr_snapshots,
+				       w->nr_lost, 0);
+		else if (w->fmt == DAMONREC_FORMAT_V4)
+			v4_small_frame(w, V3_FRAME_END, 2, w->nr_snapshots,
 				       w->nr_lost, 0);
 		else if (w->fmt == DAMONREC_FORMAT_JSON)
 			wr_str(w, "\n]}\n");
