@@ -648,8 +648,6 @@ static int v4_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
 		w->err = EOVERFLOW;
 		return -1;
 	}
-	/* The reader resets the kdamond's models at a LOST frame. */
-	drec_rc_model_init(kd->model);
 	/* Reason 0: not known to a converter. */
 	return v4_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
 			      count, 0);
@@ -1131,6 +1129,8 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 		kd = v4_kd(w, k);
 		if (!kd || v4_lost(w, kd, count))
 			return wr_fail(w);
+		/* The reader resets the kdamond's models at a LOST frame. */
+		drec_rc_model_init(kd->model);
 		return 0;
 	case DAMONREC_FORMAT_JSON:
 		kd = wr_kd(w, k, true, &is_new);

@@ -29,7 +29,7 @@ static void test_names(void)
 		   "format parse %s", names[i].name);
 	}
 	ok(!damonrec_format_name(DAMONREC_FORMAT_AUTO) &&
-	   !damonrec_format_name((enum damonrec_format)4),
+	   !damonrec_format_name((enum damonrec_format)5),
 	   "format name: NULL for unknown");
 	ok(damonrec_format_parse("V2", &f) == -1 && errno == EINVAL &&
 	   damonrec_format_parse("", &f) == -1 && damonrec_format_parse(NULL, &f) == -1,

@@ -54,6 +54,9 @@ static void test_v2(void)
 	ok(!convert(&v2, DAMONREC_FORMAT_V3, &mid) &&
 	   !convert(&mid, DAMONREC_FORMAT_V2, &back) && same(&v2, &back),
 	   "v2 -> v3 (%zu bytes) -> v2 is byte-identical", mid.len);
+	ok(!convert(&v2, DAMONREC_FORMAT_V4, &mid) &&
+	   !convert(&mid, DAMONREC_FORMAT_V2, &back) && same(&v2, &back),
+	   "v2 -> v4 (%zu bytes) -> v2 is byte-identical", mid.len);
 	ok(!convert(&v2, DAMONREC_FORMAT_JSON, &mid) &&
 	   !convert(&mid, DAMONREC_FORMAT_V2, &back) && same(&v2, &back),
 	   "v2 -> JSON (%zu bytes) -> v2 is byte-identical", mid.len);
@@ -135,9 +138,176 @@ static void test_v3(void)
 	buf_free(&back);
 }
 
+/* Where each v4 frame starts, and how many SNAPSHOT frames come before. */
+static size_t v4_frames(const struct buf *b, size_t *at, unsigned int *type,
+			size_t max)
+{
+	size_t off = 64, n = 0;
+
+	while (off < b->len && n < max) {
+		uint64_t len = 0;
+		size_t q = off + 1;
+		int sh = 0;
+
+		do {
+			len |= (uint64_t)(b->p[q] & 0x7f) << sh;
+			sh += 7;
+		} while (b->p[q++] & 0x80);
+		at[n] = off;
+		type[n++] = b->p[off];
+		off = q + (size_t)len;
+	}
+	return n;
+}
+
+/*
+ * Version 4: the same snapshots as v3, fewer bytes; cut anywhere, a record
+ * gives every snapshot of its whole groups and the offset of the torn one;
+ * a changed byte is caught by its group's CRC.
+ */
+static void test_v4(void)
+{
+	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 },
+					     1700000000000000000ll };
+	struct buf v3 = { 0 }, v4 = { 0 }, back = { 0 }, cut = { 0 };
+	static size_t at[4096];
+	static unsigned int type[4096];
+	struct series ser;
+	struct damonrec_writer *w;
+	size_t i, nf, k, good_cut = 0, bad_cut = 0, good_flip = 0, bad_flip = 0;
+	unsigned int checks = 0, max_group = 0, group = 0;
+	int fd;
+
+	series_gen(&ser, 300, 2, 3, true, true);
+	fd = memfd_create("v3", 0);
+	w = damonrec_writer_open_fd(fd, DAMONREC_FORMAT_V3, &meta);
+	for (i = 0; i < ser.n; i++) {
+		damonrec_snapshot_set_kdamond(ser.s[i], i < 3 ? (unsigned int)i :
+					      damonrec_snapshot_get_kdamond(ser.s[i]));
+		if (i % 50 == 7)
+			damonrec_snapshot_set_lost_before(ser.s[i], i);
+		damonrec_writer_write(w, ser.s[i]);
+	}
+	ok(!damonrec_writer_close(w), "v3 for v4: written");
+	fd_slurp(fd, &v3);
+	close(fd);
+
+	k = (size_t)convert(&v3, DAMONREC_FORMAT_V4, &v4);
+	ok(!k && v4.len < v3.len, "v3 (%zu bytes) -> v4 (%zu bytes) is smaller",
+	   v3.len, v4.len);
+	ok(v4.len >= 20 && v4.p[16] == 4 && !v4.p[17] && !v4.p[18] && !v4.p[19],
+	   "v4: the header's version is 4");
+	ok(!convert(&v4, DAMONREC_FORMAT_V3, &back) && same(&v3, &back),
+	   "v3 -> v4 -> v3 is byte-identical (ages, kdamonds, lost counts)");
+	ok(!convert(&v4, DAMONREC_FORMAT_V4, &back) && same(&v4, &back),
+	   "v4 -> v4 is byte-identical");
+
+	nf = v4_frames(&v4, at, type, 4096);
+	for (k = 0; k < nf; k++) {
+		if (type[k] == 0x01)
+			group++;
+		if (type[k] == 0x05) {
+			checks++;
+			if (group > max_group)
+				max_group = group;
+			group = 0;
+		}
+	}
+	ok(checks >= ser.n / 16 && max_group == 16 && type[nf - 1] == 0x05 &&
+	   type[nf - 2] == 0x04,
+	   "v4: %u CHECK frames, at most 16 snapshots a group, one after END",
+	   checks);
+
+	/*
+	 * Cut at every frame start and inside every frame: what is delivered
+	 * is the snapshots of the whole groups before, the error is at the
+	 * torn group's start.
+	 */
+	for (k = 0; k < nf; k++) {
+		size_t ends[2] = { at[k], at[k] + 1 }, e;
+
+		for (e = 0; e < 2; e++) {
+			size_t want = 0, group_at = 64, j;
+			struct rd x;
+			int rc;
+
+			for (j = 0; j < nf && at[j] < ends[e]; j++) {
+				if (type[j] == 0x05 && at[j] + 6 <= ends[e]) {
+					size_t m;
+
+					for (m = 0; m < j; m++)
+						if (type[m] == 0x01 && at[m] >= group_at)
+							want++;
+					group_at = at[j] + 6;
+				}
+			}
+			cut.len = 0;
+			buf_put(&cut, v4.p, ends[e]);
+			rd_open(&x, cut.p, cut.len, DAMONREC_FORMAT_AUTO);
+			if (rd_count(x.r, &rc) == want &&
+			    (ends[e] == group_at ? rc == 0 :
+			     rc < 0 && errno == ENODATA &&
+			     damonrec_reader_get_error_offset(x.r) == group_at))
+				good_cut++;
+			else
+				bad_cut++;
+			rd_close(&x);
+		}
+	}
+	ok(good_cut && !bad_cut,
+	   "v4 cut at %zu places: the snapshots of the whole groups, then the torn group's offset (%zu wrong)",
+	   good_cut, bad_cut);
+
+	/* Change one bit of every 7th byte: the group's CRC catches it. */
+	for (i = 64; i < v4.len; i += 7) {
+		size_t want = 0, group_at = 64, j;
+		const struct damonrec_snapshot *s;
+		struct rd x;
+		int rc;
+
+		for (j = 0; j < nf && at[j] <= i; j++)
+			if (type[j] == 0x05 && at[j] + 6 <= i) {
+				size_t m;
+
+				for (m = 0; m < j; m++)
+					if (type[m] == 0x01 && at[m] >= group_at)
+						want++;
+				group_at = at[j] + 6;
+			}
+		cut.len = 0;
+		buf_put(&cut, v4.p, v4.len);
+		cut.p[i] ^= 0x10;
+		rd_open(&x, cut.p, cut.len, DAMONREC_FORMAT_AUTO);
+		k = 0;
+		while ((rc = damonrec_reader_next(x.r, &s)) == 1)
+			k++;
+		if (k == want && rc < 0 &&
+		    damonrec_reader_get_error_offset(x.r) >= group_at - (group_at > 64 ? 6 : 0))
+			good_flip++;
+		else {
+			bad_flip++;
+			printf("# flip at %zu: %zu snapshots (want %zu), rc %d, offset %llu (group %zu): %s\n",
+			     i, k, want, rc,
+			     (unsigned long long)damonrec_reader_get_error_offset(x.r),
+			     group_at, damonrec_reader_get_error_message(x.r));
+		}
+		rd_close(&x);
+	}
+	ok(good_flip && !bad_flip,
+	   "v4: %zu changed bytes caught before any snapshot of their group (%zu missed)",
+	   good_flip, bad_flip);
+
+	series_free(&ser);
+	buf_free(&v3);
+	buf_free(&v4);
+	buf_free(&back);
+	buf_free(&cut);
+}
+
 int main(void)
 {
 	test_v2();
 	test_v3();
+	test_v4();
 	return tap_done();
 }
