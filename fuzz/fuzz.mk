@@ -39,9 +39,10 @@ $(BUILD)/fuzz/lib/%.o: lib/%.c
 
 -include $(wildcard $(BUILD)/fuzz/lib/*.d)
 
-# One target per record decoder, one for format detection, and v3 once more
-# with its CRC checks off so that mutations reach the frame decoders.
-FUZZ_READERS := v0 v1 v2 v3 v3-nocrc json csv perf-script auto
+# One target per record decoder, one for format detection, and v3 and v4
+# once more with their CRC checks off so that mutations reach the frame
+# decoders.
+FUZZ_READERS := v0 v1 v2 v3 v3-nocrc v4 v4-nocrc json csv perf-script auto
 FUZZ_TARGETS := $(FUZZ_READERS)
 $(foreach t,$(FUZZ_READERS),$(eval \
 	FUZZ_SRCS_$(t) = fuzz/fuzz_$(subst -,_,$(t)).c $$(FUZZ_LIB_OBJS)))

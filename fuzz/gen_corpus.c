@@ -40,6 +40,8 @@ static void put_both(const char *target, const char *name, const void *p,
 	put(target, name, p, n);
 	if (!strcmp(target, "v3"))
 		put("v3-nocrc", name, p, n);
+	if (!strcmp(target, "v4"))
+		put("v4-nocrc", name, p, n);
 	snprintf(an, sizeof(an), "%s-%s", target, name);
 	put("auto", an, p, n);
 }
@@ -165,7 +167,7 @@ static void write_fmt(enum damonrec_format fmt, const char *target,
 		if (damonrec_writer_write(w, strcmp(name, "areas") ?
 					  snaps[i] : areas[i]))
 			exit(1);
-	if (fmt == DAMONREC_FORMAT_V3 && n > 1)
+	if ((fmt == DAMONREC_FORMAT_V3 || fmt == DAMONREC_FORMAT_V4) && n > 1)
 		damonrec_writer_mark_lost(w, 0, 1);
 	if (damonrec_writer_close(w))
 		exit(1);
@@ -180,6 +182,8 @@ static void write_fmt(enum damonrec_format fmt, const char *target,
 		put(target, tn, buf, (size_t)len * 2 / 3);
 		if (fmt == DAMONREC_FORMAT_V3)
 			put("v3-nocrc", tn, buf, (size_t)len * 2 / 3);
+		if (fmt == DAMONREC_FORMAT_V4)
+			put("v4-nocrc", tn, buf, (size_t)len * 2 / 3);
 	}
 }
 
@@ -256,6 +260,10 @@ int main(int argc, char **argv)
 	write_fmt(DAMONREC_FORMAT_V3, "v3", "one", 1);
 	write_fmt(DAMONREC_FORMAT_V3, "v3", "empty", 0);
 	write_fmt(DAMONREC_FORMAT_V3, "v3", "areas", 4);
+	write_fmt(DAMONREC_FORMAT_V4, "v4", "series", 6);
+	write_fmt(DAMONREC_FORMAT_V4, "v4", "one", 1);
+	write_fmt(DAMONREC_FORMAT_V4, "v4", "empty", 0);
+	write_fmt(DAMONREC_FORMAT_V4, "v4", "areas", 4);
 	write_fmt(DAMONREC_FORMAT_JSON, "json", "series", 6);
 	write_fmt(DAMONREC_FORMAT_JSON, "json", "one", 1);
 	write_fmt(DAMONREC_FORMAT_CSV, "csv", "series", 6);
