@@ -124,3 +124,35 @@ PERF
 	assert_failure 1
 	assert_output --partial 'cannot create /nonexistent/dir/x'
 }
+
+@test "convert: v4 is the version 4 record of RECORD-FORMAT.md, byte for byte" {
+	gen -f v4 -n 2 -r 3 ex.v4
+	want=$(sed -n '/^### A version 4 record, byte by byte/,/^## /p' \
+		"$BATS_TEST_DIRNAME/../../lib/RECORD-FORMAT.md" |
+		sed -n 's/^    \(\([0-9a-f][0-9a-f] \)*[0-9a-f][0-9a-f]\)\( .*\)\{0,1\}$/\1/p' |
+		tr -d ' \n')
+	[ -n "$want" ]
+	assert_equal "$(od -An -v -tx1 ex.v4 | tr -d ' \n')" "$want"
+}
+
+@test "convert: v3 -> v4 -> v3 is identical, and v4 is smaller" {
+	gen -f v3 -n 60 -r 40 -t 2 -l 20 a.v3
+	damonctl convert a.v3 -o a.v4 --format v4
+	run damonctl show --summary a.v4
+	assert_success
+	assert_output --partial 'format:     v4 (stopped cleanly)'
+	assert_output --partial 'snapshots:  60, 3 lost'
+	damonctl convert a.v4 -o b.v3 --format v3
+	cmp a.v3 b.v3
+	[ "$(stat -c %s a.v4)" -lt "$(stat -c %s a.v3)" ]
+}
+
+@test "convert: a v4 record cut short gives its whole groups, then exit 3 with the torn group's offset" {
+	gen -f v4 -n 40 -r 10 a.v4
+	head -c "$(( $(stat -c %s a.v4) - 10 ))" a.v4 > cut.v4
+	run damonctl convert cut.v4 -o b.csv
+	assert_failure 3
+	assert_output --partial 'v4 group at offset'
+	assert_output --partial 'after 32 good snapshots'
+	assert_equal "$(tail -n +2 b.csv | cut -d, -f1 | uniq | wc -l)" 32
+}
