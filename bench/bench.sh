@@ -280,6 +280,44 @@ if [ -n "${R[done]:-}" ]; then
 		"default attributes, $rounds recordings of ${BENCH_WINDOW:-4} s"
 fi
 
+# --- version 4 against xz -9e, on the host ---------------------------------
+# v4_row ID WHAT V2 IN: IN converted to v4 against xz -9e of V2 (the same
+# snapshots in v2), and against perf.data per snapshot when known.
+v4_row() {
+	local id=$1 what=$2 v2=$3 in=$4 v4=$BENCH_DIR/$1.v4 b x b2 n ratio
+	"$DAMONCTL" convert "$in" --format v4 -o "$v4" 2>/dev/null || return 1
+	b=$(stat -c %s "$v4")
+	b2=$(stat -c %s "$v2")
+	x=$(xz -9e -c "$v2" | wc -c)
+	n=$("$DAMONCTL" show --summary --json "$v4" | jq '.snapshots')
+	ratio=$(calc "$x / $b")
+	row "size_v4_$id" "record size, v4, $what" "$b" bytes \
+		"xz -9e of the v2 file" "$x" "$ratio" \
+		"$(printf '%.2fx smaller' "$ratio")" "<= xz -9e" \
+		"$(awk -v a="$b" -v c="$x" 'BEGIN { print ((a <= c) ? "yes" : "no") }')" \
+		"$n snapshots; v2 $b2 bytes ($(calc "$b2 / $b")x v4); v3 $(stat -c %s "$in") bytes"
+}
+if [ -n "${out:-}" ] && [ -s "$out/rec.v3" ] && command -v xz >/dev/null; then
+	"$DAMONCTL" convert "$out/rec.v3" --format v2 -o "$BENCH_DIR/rec.as-v2" &&
+	"$DAMONCTL" convert "$BENCH_DIR/rec.as-v2" --format v3 \
+		-o "$BENCH_DIR/rec.noage.v3" &&
+	v4_row zigzag "zigzag recorded in the VM, with ages" \
+		"$BENCH_DIR/rec.as-v2" "$out/rec.v3" &&
+	v4_row noage "the same converted from v2 (no ages)" \
+		"$BENCH_DIR/rec.as-v2" "$BENCH_DIR/rec.noage.v3" || {
+		say "v4 sizes: damonctl convert failed"; status=1; }
+	b=$(stat -c %s "$BENCH_DIR/zigzag.v4") n=$(r size_v3_snapshots)
+	pb=$(r size_perf_v3_bytes) pn=$(r size_perf_v3_snapshots)
+	if [ "$pb" != null ]; then
+		ratio=$(calc "($pb / $pn) / ($b / $n)")
+		row size_v4_vs_perf "record size, v4 (the VM's v3 record converted)" \
+			"$b" bytes "perf.data, same kdamond" "$pb" "$ratio" \
+			"$(printf '%.1fx smaller' "$ratio")" ">= 100x smaller" \
+			"$(awk -v x="$ratio" 'BEGIN { print ((x >= 100) ? "yes" : "no") }')" \
+			"ratio per snapshot, as for v3; the driver writes v3, v4 is libdamonrec's"
+	fi
+fi
+
 # --- decoding, on the host -------------------------------------------------
 big=$BENCH_DIR/decode.v2
 big_out=$BENCH_DIR/decode.out
