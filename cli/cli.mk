@@ -94,6 +94,8 @@ $(BUILD)/tests/tools/ebusy_preload.so: tests/tools/ebusy_preload.c
 # What building damonctl and its tests need ("make deps" installs them).
 DEB_PACKAGES += libcap-dev libcap2-bin bash-completion jq groff-base bats \
 	bats-support bats-assert
+# /usr/bin/time: the bats test that damonctl's memory stays bounded.
+DEB_PACKAGES += time
 
 # make demo: tests/vm/demo-record.sh records the zigzag workload in the VM,
 # tests/vm/demo-host.sh shows the record on the host with this damonctl.

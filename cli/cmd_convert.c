@@ -84,10 +84,23 @@ static const struct argp convert_argp = {
 	"  perf script | damonctl convert - -o perf.data.v3\n\n"
 	"v2 -> v3 -> v2 and v2 -> json -> v2 give back the same bytes.  A "
 	"record that is cut short or corrupt is converted up to its last good "
-	"snapshot; then one error line gives the byte offset and the exit "
-	"status is 3.",
+	"snapshot, and OUT is marked cut short too (v3: no END frame, JSON: no "
+	"closing brackets); then one error line gives the byte offset and the "
+	"exit status is 3.  When no snapshot could be read, OUT is not written.",
 	children, NULL, NULL
 };
+
+static struct damonrec_writer *open_output(const struct convert_args *a,
+					   const struct damonrec_record_meta *meta)
+{
+	struct damonrec_writer *w = damonrec_writer_open(a->out, a->fmt, meta);
+
+	if (!w)
+		err_msg(EXIT_ERR, "cannot create %s: %s", a->out, strerror(errno));
+	else if (!strcmp(a->out, "-"))
+		g.stdout_used = true;
+	return w;
+}
 
 static enum damonrec_format format_from_name(const char *out)
 {
@@ -106,10 +119,11 @@ int cmd_convert(int argc, char **argv)
 	struct damonrec_record_meta meta = { 0 };
 	const struct damonrec_snapshot *s;
 	struct damonrec_reader *r;
-	struct damonrec_writer *w;
+	struct damonrec_writer *w = NULL;
 	struct stat si, so;
 	uint64_t count = 0, lost_put = 0;
 	int ret, code = EXIT_OK, e;
+	bool cut;
 
 	if (parse_args(&convert_argp, argc, argv, &a, NULL))
 		return EXIT_OK;
@@ -153,15 +167,12 @@ int cmd_convert(int argc, char **argv)
 	}
 	damonrec_reader_get_intervals(r, &meta.intervals);
 	meta.start_ns = damonrec_reader_get_start_time(r);
-	w = damonrec_writer_open(a.out, a.fmt, &meta);
-	if (!w) {
-		code = err_msg(EXIT_ERR, "cannot create %s: %s", a.out, strerror(errno));
-		damonrec_reader_close(r);
-		return code;
-	}
-	if (!strcmp(a.out, "-"))
-		g.stdout_used = true;
+	/* OUT is made with the first snapshot: a bad input leaves none. */
 	while ((ret = damonrec_reader_next(r, &s)) == 1) {
+		if (!w && !(w = open_output(&a, &meta))) {
+			code = EXIT_ERR;
+			break;
+		}
 		/* The writer carries lost_before over itself. */
 		lost_put += damonrec_snapshot_get_lost_before(s);
 		if (damonrec_writer_write(w, s)) {
@@ -171,21 +182,41 @@ int cmd_convert(int argc, char **argv)
 		count++;
 	}
 	e = errno;
+	if (code) {
+		damonrec_writer_close(w);
+		damonrec_reader_close(r);
+		return code;
+	}
+	cut = ret < 0 || (damonrec_reader_get_format(r) == DAMONREC_FORMAT_V3 &&
+			  !damonrec_reader_has_end(r));
+	if (cut && !count) {
+		char note[512];
+
+		snprintf(note, sizeof(note), " (nothing converted, %s not written)",
+			 strcmp(a.out, "-") ? a.out : "no output");
+		code = record_result(a.in, r, ret, e, count, note);
+		damonrec_reader_close(r);
+		return code;
+	}
+	if (!w && !(w = open_output(&a, &meta))) {
+		damonrec_reader_close(r);
+		return EXIT_ERR;
+	}
 	if (ret == 0 && damonrec_reader_get_lost(r) > lost_put)
 		damonrec_writer_mark_lost(w, 0, damonrec_reader_get_lost(r) - lost_put);
-	if (damonrec_writer_close(w) && !code)
+	if ((cut ? damonrec_writer_close_cut_short(w) : damonrec_writer_close(w))) {
 		code = err_msg(EXIT_ERR, "writing %s: %s", a.out, strerror(errno));
-	if (ret < 0 && !code) {
-		if (e == EBADMSG || e == ENODATA || e == EPROTO || e == EILSEQ ||
-		    e == ERANGE || e == EOVERFLOW || e == E2BIG)
-			code = err_msg(EXIT_CORRUPT, "%s: %s at byte %" PRIu64 " after %" PRIu64
-				       " good snapshots (all converted): %s", a.in,
-				       e == ENODATA ? "cut short" : "corrupt",
-				       damonrec_reader_get_error_offset(r), count,
-				       damonrec_reader_get_error_message(r));
-		else
-			code = err_msg(EXIT_ERR, "%s: read error at byte %" PRIu64 ": %s", a.in,
-				       damonrec_reader_get_error_offset(r), strerror(e));
+		damonrec_reader_close(r);
+		return code;
+	}
+	if (cut) {
+		char note[512];
+
+		snprintf(note, sizeof(note), " (all %" PRIu64 " in %s%s)", count,
+			 strcmp(a.out, "-") ? a.out : "the output",
+			 a.fmt == DAMONREC_FORMAT_V3 || a.fmt == DAMONREC_FORMAT_JSON ?
+			 ", which is cut short too" : "");
+		code = record_result(a.in, r, ret, e, count, note);
 	}
 	damonrec_reader_close(r);
 	return code;

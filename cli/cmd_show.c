@@ -310,22 +310,7 @@ static int src_result(struct src *s)
 
 	if (flush_stdout())
 		return EXIT_OK;
-	if (s->ret == 0 && damonrec_reader_get_format(s->r) == DAMONREC_FORMAT_V3 &&
-	    !damonrec_reader_has_end(s->r))
-		return err_msg(EXIT_CORRUPT, "%s: cut short at byte %" PRIu64 " after %" PRIu64
-			       " good snapshots: no END frame (the recording did not stop "
-			       "cleanly)", s->a->file, damonrec_reader_get_offset(s->r), s->seen);
-	if (s->ret >= 0)
-		return EXIT_OK;
-	if (e == EBADMSG || e == ENODATA || e == EPROTO || e == EILSEQ || e == ERANGE ||
-	    e == EOVERFLOW || e == E2BIG)
-		return err_msg(EXIT_CORRUPT, "%s: %s at byte %" PRIu64 " after %" PRIu64
-			       " good snapshots: %s", s->a->file,
-			       e == ENODATA ? "cut short" : "corrupt",
-			       damonrec_reader_get_error_offset(s->r), s->seen,
-			       damonrec_reader_get_error_message(s->r));
-	return err_msg(EXIT_ERR, "%s: read error at byte %" PRIu64 ": %s", s->a->file,
-		       damonrec_reader_get_error_offset(s->r), strerror(e));
+	return record_result(s->a->file, s->r, s->ret, e, s->seen, "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -531,7 +516,9 @@ static int show_summary(const struct show_args *a)
 	if (lo > hi)
 		lo = hi = 0;
 
-	if (g.json) {
+	if (damonrec_reader_get_format(src.r) == DAMONREC_FORMAT_AUTO) {
+		/* Not a record at all: only the error line. */
+	} else if (g.json) {
 		json_begin(stdout);
 		json_obj_open(NULL);
 		json_str("file", a->file);
@@ -654,7 +641,9 @@ static int show_wss(const struct show_args *a)
 		count++;
 		damonrec_wss_add(wss, s);
 	}
-	if (g.json) {
+	if (damonrec_reader_get_format(src.r) == DAMONREC_FORMAT_AUTO) {
+		/* Not a record at all: only the error line. */
+	} else if (g.json) {
 		json_begin(stdout);
 		json_obj_open(NULL);
 		json_u64("min_accesses", min_acc);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "damonrec.h"
 
 struct global_opts g;
 
@@ -118,6 +119,33 @@ int finish_stdout(int code)
 	g.stdout_used = true;	/* the message goes to stderr, even in JSON */
 	return err_msg(EXIT_ERR, "writing standard output: %s",
 		       strerror(stdout_errno));
+}
+
+int record_result(const char *file, struct damonrec_reader *r, int ret,
+		  int err, uint64_t good, const char *note)
+{
+	if (ret == 0 && damonrec_reader_get_format(r) == DAMONREC_FORMAT_V3 &&
+	    !damonrec_reader_has_end(r))
+		return err_msg(EXIT_CORRUPT, "%s: cut short at byte %" PRIu64 " after %"
+			       PRIu64 " good snapshots%s: no END frame (the recording "
+			       "did not stop cleanly)", file, damonrec_reader_get_offset(r),
+			       good, note);
+	if (ret >= 0)
+		return EXIT_OK;
+	if (err == EMEDIUMTYPE)
+		return err_msg(EXIT_CORRUPT, "%s is a binary perf.data file, not a record: "
+			       "run 'perf script -i %s | damonctl convert - -o OUT'",
+			       strcmp(file, "-") ? file : "standard input",
+			       strcmp(file, "-") ? file : "PERF.DATA");
+	if (err == EBADMSG || err == ENODATA || err == EPROTO || err == EILSEQ ||
+	    err == ERANGE || err == EOVERFLOW || err == E2BIG)
+		return err_msg(EXIT_CORRUPT, "%s: %s at byte %" PRIu64 " after %" PRIu64
+			       " good snapshots%s: %s", file,
+			       err == ENODATA ? "cut short" : "corrupt",
+			       damonrec_reader_get_error_offset(r), good, note,
+			       damonrec_reader_get_error_message(r));
+	return err_msg(EXIT_ERR, "%s: read error at byte %" PRIu64 ": %s", file,
+		       damonrec_reader_get_error_offset(r), strerror(err));
 }
 
 int errno_exit_code(int err)

@@ -326,6 +326,12 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w);
 /** Flush, write the END frame (v3), close; -1 if anything failed. Frees @w. */
 int damonrec_writer_close(struct damonrec_writer *w);
+/**
+ * As damonrec_writer_close(), for a record whose input was cut short: no v3
+ * END frame, no closing brackets in JSON, so that readers of the output see
+ * it cut short too.  v2 and CSV have no such mark.
+ */
+int damonrec_writer_close_cut_short(struct damonrec_writer *w);
 
 /* ------------------------------------------------------------------ */
 /* Analysis                                                             */

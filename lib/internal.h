@@ -87,7 +87,24 @@ struct damonrec_snapshot {
 	struct damonrec_region *pool;
 	size_t nr_regions;
 	size_t cap_regions;
+	bool limited;		/* a reader's: at most DR_MAX_REGIONS, DR_MAX_TARGETS */
 };
+
+/*
+ * The most regions and targets a reader takes in one snapshot, far above
+ * what DAMON produces (max_nr_regions is 1000 by default), so that hostile
+ * or endless input cannot make memory grow without bound.
+ */
+#define DR_MAX_REGIONS		(1u << 22)
+#define DR_MAX_TARGETS		(1u << 16)
+
+/* A snapshot for a reader to decode into: limited as above. */
+struct damonrec_snapshot *dr_snap_new_limited(void);
+/*
+ * Fail @r after a snapshot did not grow at @off: past the limits above
+ * (E2BIG, corrupt) or out of memory.
+ */
+int dr_snap_fail(struct damonrec_reader *r, uint64_t off);
 
 /* Make room for @n more regions in the pool. */
 int dr_snap_grow(struct damonrec_snapshot *s, size_t n);
@@ -381,6 +398,8 @@ struct damonrec_reader {
 	bool swap;		/* other byte order than the host's */
 	unsigned int id_size;	/* 4 (v1) or 8 */
 	bool hdr_done;
+	bool bin_have_prev;	/* bin_prev_time is that of a snapshot */
+	int64_t bin_prev_time;
 
 	struct v3_state *v3;
 	struct json_state *json;

@@ -102,12 +102,6 @@ static int bin_truncated(struct damonrec_reader *r, uint64_t soff,
 		       more ? "at least " : "", (unsigned long long)need);
 }
 
-static int bin_nomem(struct damonrec_reader *r, uint64_t soff)
-{
-	return dr_fail(r, ENOMEM, soff,
-		       "%s snapshot at offset %llu: out of memory",
-		       bin_name(r), (unsigned long long)soff);
-}
 
 static size_t decode_regions(const unsigned char *q, size_t k,
 			     struct damonrec_region *out)
@@ -174,6 +168,17 @@ int dr_bin_next(struct damonrec_reader *r)
 			       bin_name(r), (unsigned long long)soff);
 	}
 	nr_targets = rd32(r, p + 16);
+	/*
+	 * No recorder writes a snapshot without targets at the time of the
+	 * one before: that is zeros, or other data that is no record, and
+	 * it would go on for ever.
+	 */
+	if (!nr_targets && r->bin_have_prev && t == r->bin_prev_time)
+		return dr_fail(r, EBADMSG, soff,
+			       "%s snapshot at offset %llu: no targets, at the time of the snapshot before: not a record",
+			       bin_name(r), (unsigned long long)soff);
+	r->bin_have_prev = true;
+	r->bin_prev_time = t;
 	r->pos += BIN_SNAP_HDR;
 
 	damonrec_snapshot_clear(s);
@@ -196,7 +201,7 @@ int dr_bin_next(struct damonrec_reader *r)
 		remaining = rd32(r, p + r->id_size);
 		r->pos += hs;
 		if (damonrec_snapshot_add_target(s, id) < 0)
-			return bin_nomem(r, soff);
+			return dr_snap_fail(r, soff);
 
 		while (remaining) {
 			struct damonrec_region *out;
@@ -213,7 +218,7 @@ int dr_bin_next(struct damonrec_reader *r)
 			if (k > remaining)
 				k = remaining;
 			if (dr_snap_reserve(s, k))
-				return bin_nomem(r, soff);
+				return dr_snap_fail(r, soff);
 			out = dr_snap_append(s, k);
 			p = r->buf + r->pos;
 			if (unlikely(r->swap ? decode_regions_swap(p, k, out) :

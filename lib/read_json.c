@@ -444,7 +444,7 @@ static int read_region(struct damonrec_reader *r, struct damonrec_snapshot *s)
 	reg.nr_accesses = (uint32_t)v[2];
 	reg.age = (uint32_t)v[3];
 	if (dr_snap_reserve(s, 1))
-		return dr_fail(r, ENOMEM, r->json->ctx_off, "out of memory");
+		return dr_snap_fail(r, r->json->ctx_off);
 	*dr_snap_append(s, 1) = reg;
 	return 0;
 }
@@ -459,7 +459,7 @@ static int read_target(struct damonrec_reader *r, struct damonrec_snapshot *s)
 		return -1;
 	ti = damonrec_snapshot_add_target(s, 0);
 	if (ti < 0)
-		return dr_fail(r, ENOMEM, r->json->ctx_off, "out of memory");
+		return dr_snap_fail(r, r->json->ctx_off);
 	while ((rc = object_next(r, &first, key)) == 1) {
 		if (!strcmp(key, "id")) {
 			if (read_u64(r, &s->targets[ti].id, UINT64_MAX,

@@ -297,9 +297,9 @@ int dr_csv_next(struct damonrec_reader *r)
 
 		if (!s->nr_targets || s->targets[s->nr_targets - 1].id != ev->tid)
 			if (damonrec_snapshot_add_target(s, ev->tid) < 0)
-				return dr_fail(r, ENOMEM, soff, "out of memory");
+				return dr_snap_fail(r, soff);
 		if (dr_snap_reserve(s, 1))
-			return dr_fail(r, ENOMEM, soff, "out of memory");
+			return dr_snap_fail(r, soff);
 		*dr_snap_append(s, 1) = ev->reg;
 		st->have_pending = false;
 		rc = csv_read_pending(r, soff, s, &deliver);
@@ -433,7 +433,7 @@ int dr_perf_open(struct damonrec_reader *r)
 	if (!st)
 		return dr_fail(r, ENOMEM, 0, "out of memory");
 	r->text = st;
-	st->out = damonrec_snapshot_new();
+	st->out = dr_snap_new_limited();
 	if (!st->out)
 		return dr_fail(r, ENOMEM, 0, "out of memory");
 
@@ -493,7 +493,7 @@ static struct perf_kd *perf_kd_get(struct damonrec_reader *r, const char *key,
 	kd = &st->kd[st->nr_kd];
 	memset(kd, 0, sizeof(*kd));
 	kd->key = strdup(key);
-	kd->snap = damonrec_snapshot_new();
+	kd->snap = dr_snap_new_limited();
 	if (!kd->key || !kd->snap) {
 		free(kd->key);
 		damonrec_snapshot_free(kd->snap);
@@ -540,7 +540,7 @@ static int perf_add(struct damonrec_reader *r, struct perf_kd *kd,
 	if (!ti) {
 		t = damonrec_snapshot_add_target(s, ev->tid);
 		if (t < 0)
-			return dr_fail(r, ENOMEM, off, "out of memory");
+			return dr_snap_fail(r, off);
 		if ((size_t)t >= kd->cap_expect) {
 			size_t cap = kd->cap_expect ? kd->cap_expect * 2 : 4;
 			uint32_t *e = realloc(kd->expect, cap * sizeof(*e));
@@ -554,7 +554,7 @@ static int perf_add(struct damonrec_reader *r, struct perf_kd *kd,
 		ti = (size_t)t + 1;
 	}
 	return damonrec_snapshot_add_region(s, ti - 1, &ev->reg) ?
-		dr_fail(r, ENOMEM, off, "out of memory") : 0;
+		dr_snap_fail(r, off) : 0;
 }
 
 /* Whether @ev starts a new snapshot for @kd: its target is complete. */

@@ -275,7 +275,7 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 					 (unsigned long long)done,
 					 (unsigned long long)tid);
 		if (dr_snap_reserve(s, count))
-			return dr_fail(f->r, ENOMEM, f->off, "out of memory");
+			return dr_snap_fail(f->r, f->off);
 
 		if (form == V3_SAME || (form == V3_RAW && ext)) {
 			/* SAME and NEXT: whole reference regions. */
@@ -467,7 +467,7 @@ static int decode_snapshot(struct v3_frame *f, struct v3_state *st,
 						 (unsigned long long)id);
 		}
 		if (damonrec_snapshot_add_target(s, id) < 0)
-			return dr_fail(f->r, ENOMEM, f->off, "out of memory");
+			return dr_snap_fail(f->r, f->off);
 		if (decode_regions(f, st, s, dr_ref_target(ref, sorted, ti, id),
 				   id, nr, &q, end))
 			return -1;
@@ -503,7 +503,7 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 
 		fr.what = "SNAPSHOT";
 		if (!s) {
-			s = st->scratch = damonrec_snapshot_new();
+			s = st->scratch = dr_snap_new_limited();
 			if (!s)
 				return dr_fail(r, ENOMEM, off, "out of memory");
 		}

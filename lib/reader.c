@@ -95,6 +95,17 @@ int dr_fail(struct damonrec_reader *r, int err, uint64_t off,
 	return -1;
 }
 
+int dr_snap_fail(struct damonrec_reader *r, uint64_t off)
+{
+	if (errno == E2BIG)
+		return dr_fail(r, E2BIG, off,
+			       "snapshot at offset %llu: more than %u regions or %u targets, which no recorder writes",
+			       (unsigned long long)off, DR_MAX_REGIONS,
+			       DR_MAX_TARGETS);
+	return dr_fail(r, ENOMEM, off, "snapshot at offset %llu: out of memory",
+		       (unsigned long long)off);
+}
+
 int dr_fail_io(struct damonrec_reader *r)
 {
 	int err = errno;
@@ -157,6 +168,11 @@ static int detect(struct damonrec_reader *r)
 			DR_MAGIC_LEN + 4 - (size_t)n);
 		return 0;
 	}
+	if (n >= 8 && (!memcmp(p, "PERFILE2", 8) || !memcmp(p, "PERFFILE", 8))) {
+		dr_fail(r, EMEDIUMTYPE, 0,
+			"a binary perf.data file, not a record: decode it with 'perf script' first");
+		return 0;
+	}
 	if (is_text(p, (size_t)n)) {
 		for (i = 0; i < (size_t)n && strchr(" \t\r\n", p[i]); i++)
 			;
@@ -168,10 +184,13 @@ static int detect(struct damonrec_reader *r)
 			r->fmt = DAMONREC_FORMAT_PERF_SCRIPT;
 		return 0;
 	}
-	if (n >= 16) {
+	/* v0 has no magic: a first snapshot with a valid time and targets. */
+	if (n >= 20) {
 		int64_t nsec = (int64_t)dr_ld64(p + 8);
+		uint32_t nr_targets = dr_ld32(p + 16);
 
-		if (nsec >= 0 && nsec < 1000000000) {
+		if (nsec >= 0 && nsec < 1000000000 && nr_targets &&
+		    nr_targets <= DR_MAX_TARGETS) {
 			r->fmt = DAMONREC_FORMAT_V0;
 			return 0;
 		}
@@ -216,7 +235,7 @@ static struct damonrec_reader *reader_new(int fd, bool own,
 	r->fmt = fmt;
 	r->cap = DR_READ_BUF;
 	r->buf = malloc(r->cap);
-	r->snap = damonrec_snapshot_new();
+	r->snap = dr_snap_new_limited();
 	if (!r->buf || !r->snap)
 		goto fail;
 

@@ -78,12 +78,25 @@ damonrec_snapshot_get_target(const struct damonrec_snapshot *s, size_t i)
 	return &s->targets[i];
 }
 
+struct damonrec_snapshot *dr_snap_new_limited(void)
+{
+	struct damonrec_snapshot *s = damonrec_snapshot_new();
+
+	if (s)
+		s->limited = true;
+	return s;
+}
+
 int damonrec_snapshot_add_target(struct damonrec_snapshot *s, uint64_t id)
 {
 	struct damonrec_target *t;
 
 	if (s->nr_targets >= (size_t)INT32_MAX) {
 		errno = EOVERFLOW;
+		return -1;
+	}
+	if (s->limited && s->nr_targets >= DR_MAX_TARGETS) {
+		errno = E2BIG;
 		return -1;
 	}
 	if (s->nr_targets == s->cap_targets) {
@@ -110,6 +123,10 @@ int dr_snap_grow(struct damonrec_snapshot *s, size_t n)
 
 	if (s->cap_regions - s->nr_regions >= n)
 		return 0;
+	if (s->limited && n > DR_MAX_REGIONS - s->nr_regions) {
+		errno = E2BIG;
+		return -1;
+	}
 	if (n > SIZE_MAX / sizeof(*p) - s->nr_regions) {
 		errno = ENOMEM;
 		return -1;

@@ -1150,13 +1150,13 @@ uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w)
 	return w->bytes;
 }
 
-int damonrec_writer_close(struct damonrec_writer *w)
+static int writer_finish(struct damonrec_writer *w, bool complete)
 {
 	int err;
 
 	if (!w)
 		return 0;
-	if (!w->err) {
+	if (!w->err && complete) {
 		if (w->fmt == DAMONREC_FORMAT_V3)
 			v3_small_frame(w, V3_FRAME_END, 2, w->nr_snapshots,
 				       w->nr_lost, 0);
@@ -1177,4 +1177,14 @@ int damonrec_writer_close(struct damonrec_writer *w)
 		return -1;
 	}
 	return 0;
+}
+
+int damonrec_writer_close(struct damonrec_writer *w)
+{
+	return writer_finish(w, true);
+}
+
+int damonrec_writer_close_cut_short(struct damonrec_writer *w)
+{
+	return writer_finish(w, false);
 }

@@ -80,9 +80,11 @@ PERF
 	head -c 500 a.v2 > cut.v2
 	run damonctl convert cut.v2 -o out.v3
 	assert_failure 3
-	assert_output --partial "cut.v2: cut short at byte 468 after 4 good snapshots (all converted)"
+	assert_output --partial "cut.v2: cut short at byte 468 after 4 good snapshots (all 4 in out.v3, which is cut short too)"
+	# The output says so too: no END frame.
 	run damonctl show --summary out.v3
-	assert_success
+	assert_failure 3
+	assert_line 'format:     v3 (no end marker: cut short)'
 	assert_line 'snapshots:  4, 0 lost'
 }
 
