@@ -22,6 +22,7 @@ enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP };
 struct show_args {
 	const char *file;
 	enum show_mode mode;
+	const char *mode_opt;		/* the option that chose mode */
 	bool csv, raw_numbers;
 	const char *svg;		/* --heatmap=FILE.svg */
 	const char *color;
@@ -69,6 +70,15 @@ static int dur_s(const char *s, uint64_t *ns)
 	return parse_duration(s, 1000000000ULL, ns);
 }
 
+/* One output mode: a second, different one is a usage error. */
+static void set_mode(struct show_args *a, enum show_mode mode, const char *opt)
+{
+	if (a->mode_opt && a->mode != mode)
+		die_usage("%s and %s are two output modes: give one", a->mode_opt, opt);
+	a->mode = mode;
+	a->mode_opt = opt;
+}
+
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct show_args *a = state->input;
@@ -76,13 +86,13 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case OPT_SUMMARY:
-		a->mode = MODE_SUMMARY;
+		set_mode(a, MODE_SUMMARY, "--summary");
 		return 0;
 	case OPT_WSS:
-		a->mode = MODE_WSS;
+		set_mode(a, MODE_WSS, "--wss");
 		return 0;
 	case OPT_HEATMAP:
-		a->mode = MODE_HEATMAP;
+		set_mode(a, MODE_HEATMAP, "--heatmap");
 		if (arg) {
 			size_t n = strlen(arg);
 
@@ -181,12 +191,23 @@ struct src {
 	bool have_base;
 	int64_t base;			/* time of the first snapshot */
 	uint64_t seen;			/* snapshots decoded, before filters */
+	uint64_t matched;		/* snapshots with regions after them */
+	int64_t last;			/* latest time seen, after base */
+	uint64_t ids[8];		/* the first target ids seen */
+	size_t nr_ids;
 	int ret;			/* last reader_next() result */
+	int err;			/* its errno */
 };
 
 static bool filtering(const struct show_args *a)
 {
 	return a->addr_filter || a->target_filter;
+}
+
+static int src_nomem(struct src *s)
+{
+	s->err = errno;
+	return s->ret = -1;
 }
 
 /* Next snapshot passing the filters: 1, 0 at the end, -1 on error. */
@@ -203,13 +224,25 @@ static int src_next(struct src *s, const struct damonrec_snapshot **out)
 		if (stdout_failed())
 			return s->ret = 0;
 		s->ret = damonrec_reader_next(s->r, &snap);
-		if (s->ret != 1)
+		if (s->ret != 1) {
+			s->err = errno;
 			return s->ret;
+		}
 		s->seen++;
 		t = damonrec_snapshot_get_time(snap);
 		if (!s->have_base) {
 			s->base = t;
 			s->have_base = true;
+		}
+		if (t - s->base > s->last)
+			s->last = t - s->base;
+		for (i = 0; i < damonrec_snapshot_get_nr_targets(snap); i++) {
+			uint64_t id = damonrec_target_get_id(damonrec_snapshot_get_target(snap, i));
+
+			for (j = 0; j < s->nr_ids && s->ids[j] != id; j++)
+				;
+			if (j == s->nr_ids && j < sizeof(s->ids) / sizeof(s->ids[0]))
+				s->ids[s->nr_ids++] = id;
 		}
 		if (a->time_filter) {
 			rel = t - s->base;
@@ -219,6 +252,7 @@ static int src_next(struct src *s, const struct damonrec_snapshot **out)
 				continue;	/* later snapshots may be out of order */
 		}
 		if (!filtering(a)) {
+			s->matched++;
 			*out = snap;
 			return 1;
 		}
@@ -237,7 +271,7 @@ static int src_next(struct src *s, const struct damonrec_snapshot **out)
 				continue;
 			ti = damonrec_snapshot_add_target(s->scratch, damonrec_target_get_id(tg));
 			if (ti < 0)
-				return -1;
+				return src_nomem(s);
 			for (j = 0; j < n; j++) {
 				struct damonrec_region c = rg[j];
 
@@ -250,9 +284,11 @@ static int src_next(struct src *s, const struct damonrec_snapshot **out)
 						c.end = a->a_hi;
 				}
 				if (damonrec_snapshot_add_region(s->scratch, (size_t)ti, &c))
-					return -1;
+					return src_nomem(s);
 			}
 		}
+		if (damonrec_snapshot_get_nr_regions(s->scratch))
+			s->matched++;
 		*out = s->scratch;
 		return 1;
 	}
@@ -299,6 +335,26 @@ static void src_close(struct src *s)
 	s->scratch = NULL;
 }
 
+/* Filters that left nothing: say so, and what the record has. */
+static int nothing_matched(const struct src *s)
+{
+	const struct show_args *a = s->a;
+	char ids[160] = "", span[48];
+	size_t i, n = 0;
+
+	if (!a->time_filter && !filtering(a))
+		return EXIT_OK;
+	if (s->matched || !s->seen)
+		return EXIT_OK;
+	for (i = 0; i < s->nr_ids && n < sizeof(ids); i++)
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%" PRIu64, i ? " " : "",
+				      s->ids[i]);
+	return err_msg(EXIT_ERR, "%s: nothing matched the filters: its %" PRIu64
+		       " snapshots span 0 to %s, with target ids %s%s", a->file, s->seen,
+		       fmt_time(span, sizeof(span), s->last), s->nr_ids ? ids : "(none)",
+		       s->nr_ids == sizeof(s->ids) / sizeof(s->ids[0]) ? " ..." : "");
+}
+
 /*
  * After the loop: 0, or the one error line for a bad record.  A v3 record
  * without its END frame was cut short, even at a frame boundary.  When
@@ -306,11 +362,14 @@ static void src_close(struct src *s)
  */
 static int src_result(struct src *s)
 {
-	int e = errno;
+	int code;
 
 	if (flush_stdout())
 		return EXIT_OK;
-	return record_result(s->a->file, s->r, s->ret, e, s->seen, "");
+	code = record_result(s->a->file, s->r, s->ret, s->err, s->seen, "");
+	if (code)
+		return code;
+	return nothing_matched(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -398,7 +457,7 @@ static int show_export(const struct show_args *a, enum damonrec_format fmt)
 	struct damonrec_writer *w;
 	struct src src;
 	uint64_t lost_put = 0;
-	int code, ret;
+	int code, ret, fd = STDOUT_FILENO;
 
 	code = src_open(&src, a, -1);
 	if (code)
@@ -406,8 +465,16 @@ static int show_export(const struct show_args *a, enum damonrec_format fmt)
 	damonrec_reader_get_intervals(src.r, &meta.intervals);
 	meta.start_ns = damonrec_reader_get_start_time(src.r);
 	fflush(stdout);
-	w = damonrec_writer_open_fd(STDOUT_FILENO, fmt, &meta);
+	/* --pretty: the writer's JSON goes through a thread that indents it. */
+	if (g.pretty && fmt == DAMONREC_FORMAT_JSON && (fd = pretty_begin()) < 0) {
+		code = err_msg(EXIT_ERR, "cannot indent JSON: %s", strerror(errno));
+		src_close(&src);
+		return code;
+	}
+	w = damonrec_writer_open_fd(fd, fmt, &meta);
 	if (!w) {
+		if (fd != STDOUT_FILENO)
+			pretty_end(fd);
 		code = err_msg(EXIT_ERR, "cannot write %s: %s", damonrec_format_name(fmt),
 			       strerror(errno));
 		src_close(&src);
@@ -425,9 +492,13 @@ static int show_export(const struct show_args *a, enum damonrec_format fmt)
 	if (damonrec_writer_close(w) && ret >= 0) {
 		code = errno == EPIPE ? EXIT_OK :
 			err_msg(EXIT_ERR, "writing standard output: %s", strerror(errno));
+		if (fd != STDOUT_FILENO)
+			pretty_end(fd);
 		src_close(&src);
 		return code;
 	}
+	if (fd != STDOUT_FILENO)
+		pretty_end(fd);
 	code = src_result(&src);
 	src_close(&src);
 	return code;
@@ -452,6 +523,21 @@ static void add_id(uint64_t *ids, size_t *n, bool *more, uint64_t id)
 		*more = true;
 }
 
+/*
+ * The clock of a record's times: perf script prints perf's clock, which
+ * counts from boot.  The recorders write CLOCK_REALTIME, but a record
+ * converted from perf script keeps perf's times: a time before 2001 is no
+ * wall-clock time.
+ */
+static const char *record_clock(enum damonrec_format f, int64_t first)
+{
+	if (f == DAMONREC_FORMAT_PERF_SCRIPT)
+		return "perf";
+	if (first >= 1000000000LL * 1000000000LL)
+		return "realtime";
+	return "unknown";
+}
+
 static int show_summary(const struct show_args *a)
 {
 	const struct damonrec_snapshot *s;
@@ -468,6 +554,7 @@ static int show_summary(const struct show_args *a)
 	int code, ret;
 	size_t i, j;
 	char b1[48], b2[48], b3[48];
+	const char *clock;
 
 	code = src_open(&src, a, -1);
 	if (code)
@@ -516,6 +603,7 @@ static int show_summary(const struct show_args *a)
 	if (lo > hi)
 		lo = hi = 0;
 
+	clock = record_clock(damonrec_reader_get_format(src.r), first);
 	if (damonrec_reader_get_format(src.r) == DAMONREC_FORMAT_AUTO) {
 		/* Not a record at all: only the error line. */
 	} else if (g.json) {
@@ -529,6 +617,7 @@ static int show_summary(const struct show_args *a)
 		json_u64("aggr_us", iv.aggr_us);
 		json_u64("update_us", iv.update_us);
 		json_i64("start_ns", damonrec_reader_get_start_time(src.r));
+		json_str("clock", clock);
 		json_i64("first_ns", first);
 		json_i64("last_ns", last);
 		json_i64("duration_ns", last - first);
@@ -572,8 +661,15 @@ static int show_summary(const struct show_args *a)
 			       fmt_time(b3, sizeof(b3), (int64_t)iv.update_us * 1000));
 		else
 			printf("intervals:  not recorded in this format\n");
+		if (count && !strcmp(clock, "realtime"))
+			printf("start:      %s (wall clock, local time)\n",
+			       fmt_wallclock(b1, sizeof(b1), first));
+		else if (count)
+			printf("start:      %s after %s (%s clock, not a date)\n",
+			       fmt_time(b1, sizeof(b1), first),
+			       !strcmp(clock, "perf") ? "boot" : "the clock's zero",
+			       !strcmp(clock, "perf") ? "perf's" : "an unknown");
 		if (count) {
-			printf("start:      %s\n", fmt_wallclock(b1, sizeof(b1), first));
 			printf("duration:   %s\n", fmt_time(b1, sizeof(b1), last - first));
 		}
 		printf("snapshots:  %" PRIu64 ", %" PRIu64 " lost\n", count, total_lost);
@@ -611,7 +707,7 @@ static int show_wss(const struct show_args *a)
 	const struct damonrec_snapshot *s;
 	struct damonrec_wss *wss;
 	long double sum = 0;
-	uint64_t count = 0;
+	uint64_t count = 0, avg;
 	struct src src;
 	int code, ret;
 	size_t i, j;
@@ -641,6 +737,7 @@ static int show_wss(const struct show_args *a)
 		count++;
 		damonrec_wss_add(wss, s);
 	}
+	avg = count ? (uint64_t)(sum / count + 0.5L) : 0;
 	if (damonrec_reader_get_format(src.r) == DAMONREC_FORMAT_AUTO) {
 		/* Not a record at all: only the error line. */
 	} else if (g.json) {
@@ -648,7 +745,8 @@ static int show_wss(const struct show_args *a)
 		json_obj_open(NULL);
 		json_u64("min_accesses", min_acc);
 		json_u64("snapshots", count);
-		json_double("average", count ? (double)(sum / count) : 0);
+		/* In whole bytes, as every other size. */
+		json_u64("average", avg);
 		json_arr_open("percentiles");
 		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++) {
 			json_obj_open(NULL);
@@ -670,8 +768,8 @@ static int show_wss(const struct show_args *a)
 		       count, min_acc);
 		if (count)
 			printf("# avr:\t%s\n", a->raw_numbers ?
-			       (snprintf(b, sizeof(b), "%.0Lf", sum / count), b) :
-			       fmt_size(b, sizeof(b), (uint64_t)(sum / count)));
+			       (snprintf(b, sizeof(b), "%" PRIu64, avg), b) :
+			       fmt_size(b, sizeof(b), avg));
 		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++) {
 			uint64_t v = damonrec_wss_get_percentile(wss, pcts[i]);
 
@@ -755,20 +853,26 @@ static int show_heatmap(const struct show_args *a)
 			return err_msg(EXIT_ERR, "cannot buffer standard input: %s",
 				       strerror(errno));
 	}
-	/* Pass 1: how many snapshots, and the ranges. */
+	/*
+	 * Pass 1: how many snapshots.  A bad spot is reported after the map
+	 * of the snapshots before it; with none, at once.
+	 */
 	code = src_open(&src, a, fd);
 	if (code)
 		goto out;
 	while ((ret = src_next(&src, &s)) == 1)
 		count++;
-	code = src_result(&src);
-	src_close(&src);
-	if (code)
-		goto out;
-	if (!count) {
-		code = err_msg(EXIT_ERR, "%s: no snapshots%s to plot", a->file,
-			       a->time_filter || a->addr_filter || a->target_filter ?
-			       " pass the filters" : "");
+	if (!src.seen) {
+		code = src_result(&src);
+		src_close(&src);
+		if (code)
+			goto out;
+	} else {
+		src_close(&src);
+	}
+	if (!src.matched) {
+		code = src.seen ? nothing_matched(&src) :
+			err_msg(EXIT_ERR, "%s: no snapshots to plot", a->file);
 		goto out;
 	}
 	if (a->rows) {
@@ -783,6 +887,8 @@ static int show_heatmap(const struct show_args *a)
 		rows = count < 40 ? (unsigned int)count : 40;
 		cols = w > 96 ? 80 : (w > 30 ? w - 16 : 16);
 	}
+	if (rows > count)	/* never more time rows than snapshots */
+		rows = (unsigned int)count;
 	h = damonrec_heatmap_new(rows, cols);
 	if (!h) {
 		code = err_msg(EXIT_ERR, "cannot make a %ux%u heatmap: %s", rows, cols,
@@ -810,7 +916,6 @@ static int show_heatmap(const struct show_args *a)
 	while ((ret = src_next(&src, &s)) == 1)
 		damonrec_heatmap_add(h, s);
 	v.base_ns = src.base;
-	src_close(&src);
 
 	v.h = h;
 	if (a->target_filter)
@@ -821,6 +926,7 @@ static int show_heatmap(const struct show_args *a)
 	if (a->svg) {
 		if (heatmap_write_svg(a->svg, &v)) {
 			code = err_msg(EXIT_ERR, "cannot write %s: %s", a->svg, strerror(errno));
+			src_close(&src);
 			goto out;
 		}
 		if (!g.json)
@@ -861,7 +967,9 @@ static int show_heatmap(const struct show_args *a)
 		v.color = heatmap_color_mode(stdout, a->color);
 		heatmap_print_term(stdout, &v);
 	}
-	code = EXIT_OK;
+	/* After the map: the bad spot of the record, if any. */
+	code = src_result(&src);
+	src_close(&src);
 out:
 	damonrec_heatmap_free(h);
 	if (fd >= 0)

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -739,4 +741,125 @@ void json_bool(const char *key, bool v)
 {
 	json_key(key);
 	fputs(v ? "true" : "false", jw.f);
+}
+
+/* ---- --pretty for JSON from elsewhere ---- */
+
+struct pretty {
+	int fd;
+	int depth;
+	char pending;		/* an opening bracket not yet followed */
+	bool in_str, esc, any;
+	pthread_t thread;
+};
+
+static struct pretty pp;
+
+static void pretty_newline(int depth)
+{
+	int i;
+
+	putchar('\n');
+	for (i = 0; i < depth; i++)
+		fputs("    ", stdout);
+}
+
+static void pretty_char(struct pretty *p, char c)
+{
+	p->any = true;
+	if (p->in_str) {
+		putchar(c);
+		if (p->esc)
+			p->esc = false;
+		else if (c == '\\')
+			p->esc = true;
+		else if (c == '"')
+			p->in_str = false;
+		return;
+	}
+	if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+		return;
+	if (p->pending) {
+		bool empty = (p->pending == '[' && c == ']') ||
+			     (p->pending == '{' && c == '}');
+
+		p->pending = 0;
+		if (empty) {
+			putchar(c);
+			return;
+		}
+		pretty_newline(++p->depth);
+	}
+	switch (c) {
+	case '{':
+	case '[':
+		putchar(c);
+		p->pending = c;
+		break;
+	case '}':
+	case ']':
+		pretty_newline(p->depth > 0 ? --p->depth : 0);
+		putchar(c);
+		break;
+	case ',':
+		putchar(',');
+		pretty_newline(p->depth);
+		break;
+	case ':':
+		fputs(": ", stdout);
+		break;
+	case '"':
+		p->in_str = true;
+		putchar(c);
+		break;
+	default:
+		putchar(c);
+	}
+}
+
+static void *pretty_thread(void *arg)
+{
+	struct pretty *p = arg;
+	char buf[1 << 16];
+	ssize_t n, i;
+
+	/* Reads to the end even when stdout failed, so the writer never blocks. */
+	while ((n = read(p->fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (stdout_failed())
+			continue;
+		for (i = 0; i < n; i++)
+			pretty_char(p, buf[i]);
+	}
+	if (p->any && !stdout_failed())
+		putchar('\n');
+	close(p->fd);
+	return NULL;
+}
+
+int pretty_begin(void)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	memset(&pp, 0, sizeof(pp));
+	pp.fd = fds[0];
+	if (pthread_create(&pp.thread, NULL, pretty_thread, &pp)) {
+		close(fds[0]);
+		close(fds[1]);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fds[1];
+}
+
+void pretty_end(int fd)
+{
+	close(fd);
+	pthread_join(pp.thread, NULL);
 }

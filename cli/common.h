@@ -128,5 +128,13 @@ void json_double(const char *key, double v);
 void json_bool(const char *key, bool v);
 /* Write @s as a quoted JSON string. */
 void json_quote(FILE *f, const char *s);
+/*
+ * --pretty for JSON that a library writer produces: pretty_begin() returns
+ * a descriptor to write it to (-1 on error), from which a thread copies it
+ * indented onto stdout; pretty_end() closes the descriptor and waits until
+ * all of it is out.
+ */
+int pretty_begin(void);
+void pretty_end(int fd);
 
 #endif /* DAMONCTL_COMMON_H */
