@@ -84,7 +84,7 @@ static const struct argp convert_argp = {
 	"  perf script | damonctl convert - -o perf.data.v3\n\n"
 	"v2 -> v3 -> v2 and v2 -> json -> v2 give back the same bytes.  A "
 	"record that is cut short or corrupt is converted up to its last good "
-	"snapshot, and OUT is marked cut short too (v3: no END frame, JSON: no "
+	"snapshot, and OUT is marked cut short too (v3, v4: no END frame, JSON: no "
 	"closing brackets); then one error line gives the byte offset and the "
 	"exit status is 3.  When no snapshot could be read, OUT is not written.",
 	children, NULL, NULL
@@ -187,8 +187,9 @@ int cmd_convert(int argc, char **argv)
 		damonrec_reader_close(r);
 		return code;
 	}
-	cut = ret < 0 || (damonrec_reader_get_format(r) == DAMONREC_FORMAT_V3 &&
-			  !damonrec_reader_has_end(r));
+	cut = ret < 0 || (!damonrec_reader_has_end(r) &&
+			  (damonrec_reader_get_format(r) == DAMONREC_FORMAT_V3 ||
+			   damonrec_reader_get_format(r) == DAMONREC_FORMAT_V4));
 	if (cut && !count) {
 		char note[512];
 
@@ -214,7 +215,8 @@ int cmd_convert(int argc, char **argv)
 
 		snprintf(note, sizeof(note), " (all %" PRIu64 " in %s%s)", count,
 			 strcmp(a.out, "-") ? a.out : "the output",
-			 a.fmt == DAMONREC_FORMAT_V3 || a.fmt == DAMONREC_FORMAT_JSON ?
+			 a.fmt == DAMONREC_FORMAT_V3 || a.fmt == DAMONREC_FORMAT_V4 ||
+			 a.fmt == DAMONREC_FORMAT_JSON ?
 			 ", which is cut short too" : "");
 		code = record_result(a.in, r, ret, e, count, note);
 	}

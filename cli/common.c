@@ -126,8 +126,9 @@ int finish_stdout(int code)
 int record_result(const char *file, struct damonrec_reader *r, int ret,
 		  int err, uint64_t good, const char *note)
 {
-	if (ret == 0 && damonrec_reader_get_format(r) == DAMONREC_FORMAT_V3 &&
-	    !damonrec_reader_has_end(r))
+	if (ret == 0 && !damonrec_reader_has_end(r) &&
+	    (damonrec_reader_get_format(r) == DAMONREC_FORMAT_V3 ||
+	     damonrec_reader_get_format(r) == DAMONREC_FORMAT_V4))
 		return err_msg(EXIT_CORRUPT, "%s: cut short at byte %" PRIu64 " after %"
 			       PRIu64 " good snapshots%s: no END frame (the recording "
 			       "did not stop cleanly)", file, damonrec_reader_get_offset(r),

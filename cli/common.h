@@ -78,8 +78,8 @@ struct damonrec_reader;
 /*
  * After a record was read to the end (@ret 0) or to an error (@ret -1,
  * errno @err): EXIT_OK, or the one line saying what was wrong with the
- * record (EXIT_CORRUPT: corrupt, cut short, a v3 record without its END
- * frame, a binary perf.data file) or with reading it (EXIT_ERR).  @good
+ * record (EXIT_CORRUPT: corrupt, cut short, a v3 or v4 record without its
+ * END frame, a binary perf.data file) or with reading it (EXIT_ERR).  @good
  * snapshots were read; @note (may be "") follows their count.
  */
 int record_result(const char *file, struct damonrec_reader *r, int ret,

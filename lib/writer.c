@@ -563,13 +563,27 @@ static int v4_put(struct damonrec_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+/* The CHECK frame that ends the current group. */
+static int v4_end_group(struct damonrec_writer *w)
+{
+	unsigned char check[V4_CHECK_LEN];
+
+	check[0] = V4_FRAME_CHECK;
+	check[1] = 4;
+	dr_put_le32(check + 2, w->group_crc);
+	w->group_crc = 0;
+	w->group_bytes = 0;
+	w->group_snaps = 0;
+	return wr_put(w, check, sizeof(check));
+}
+
 /*
  * Write the frame whose payload is in w->pay, then the CHECK frame that
  * ends its group when the group is full, or after END.
  */
 static int v4_frame(struct damonrec_writer *w, unsigned int type)
 {
-	unsigned char hdr[1 + DR_VARINT_MAX], check[V4_CHECK_LEN];
+	unsigned char hdr[1 + DR_VARINT_MAX];
 	size_t hl;
 
 	hdr[0] = (unsigned char)type;
@@ -581,13 +595,7 @@ static int v4_frame(struct damonrec_writer *w, unsigned int type)
 	if (w->group_snaps < V4_GROUP_SNAPSHOTS &&
 	    w->group_bytes < V4_GROUP_BYTES && type != V3_FRAME_END)
 		return 0;
-	check[0] = V4_FRAME_CHECK;
-	check[1] = 4;
-	dr_put_le32(check + 2, w->group_crc);
-	w->group_crc = 0;
-	w->group_bytes = 0;
-	w->group_snaps = 0;
-	return wr_put(w, check, sizeof(check));
+	return v4_end_group(w);
 }
 
 /* A frame of up to three varints. */
@@ -1165,6 +1173,9 @@ static int writer_finish(struct damonrec_writer *w, bool complete)
 				       w->nr_lost, 0);
 		else if (w->fmt == DAMONREC_FORMAT_JSON)
 			wr_str(w, "\n]}\n");
+	} else if (!w->err && w->fmt == DAMONREC_FORMAT_V4 && w->group_bytes) {
+		/* Cut short: the last group whole, still without END. */
+		v4_end_group(w);
 	}
 	if (!w->err)
 		wr_flush(w);

@@ -90,8 +90,10 @@ load helpers
 @test "convert: a record cut short converts to one that says it is cut short" {
 	gen -f v2 -n 10 -r 4 a.v2
 	head -c $((20 + 6 * 112 + 50)) a.v2 > cut.v2
-	for out in out.v3 out.json; do
-		run damonctl convert cut.v2 -o "$out"
+	for out in out.v3 out.v4 out.json; do
+		fmt=()
+		[ "$out" = out.v4 ] && fmt=(--format v4)
+		run damonctl convert cut.v2 -o "$out" "${fmt[@]}"
 		assert_failure 3
 		assert_output "damonctl convert: cut.v2: cut short at byte $((20 + 6 * 112)) after 6 good snapshots (all 6 in $out, which is cut short too): v2 snapshot at offset $((20 + 6 * 112)): file ends inside it (needs 62 more bytes)"
 		run damonctl show --summary "$out"
