@@ -24,7 +24,10 @@
 
 #define DREC_RC_PROB_BITS	11
 #define DREC_RC_PROB_INIT	(1U << (DREC_RC_PROB_BITS - 1))
-#define DREC_RC_MOVE_BITS	5
+#define DREC_RC_PROB_MASK	((1U << DREC_RC_PROB_BITS) - 1)
+/* Adaptation shifts: 1 for a probability's first bit, up to 4. */
+#define DREC_RC_SHIFT_MIN	1
+#define DREC_RC_SHIFT_MAX	4
 #define DREC_RC_TOP		(1U << 24)
 
 /* Number fields, each with its models (RECORD-FORMAT.md). */
@@ -44,19 +47,28 @@ enum drec_rc_field {
 /* Tag contexts: the previous tag of the target (form, x set), or none. */
 #define DREC_RC_TAG_CTX		9
 #define DREC_RC_TAG_START	8
+/* Contexts of an explicit nr_accesses: its predicted value, up to 15. */
+#define DREC_RC_NR_CTX		16
 
 /**
  * struct drec_rc_model - the adaptive models of one kdamond
  * @ages: the body's first bit: whether ages advance.
+ * @same_id: whether a target has the id of the reference's target at its
+ *	place.
  * @tag: bit trees of the region tags, per context.
  * @num: bit trees of varint bytes, per field: the first byte, the others.
+ * @nr: bit trees of the first byte of an explicit nr_accesses, per
+ *	predicted value (15 for 15 and more).
  *
- * Each entry is the probability, in 1/2048, that the next bit is 0.
+ * Each entry holds in bits 0-10 the probability, in 1/2048, that the next
+ * bit is 0, and in bits 11-15 how many bits it has seen (up to 31).
  */
 struct drec_rc_model {
 	uint16_t ages;
+	uint16_t same_id;
 	uint16_t tag[DREC_RC_TAG_CTX][256];
 	uint16_t num[DREC_RC_NR_FIELDS][2][256];
+	uint16_t nr[DREC_RC_NR_CTX][256];
 };
 
 /* Region tag bits, as in version 3. */
@@ -82,6 +94,7 @@ static inline void drec_rc_model_init(struct drec_rc_model *m)
 	unsigned int i, j, k;
 
 	m->ages = DREC_RC_PROB_INIT;
+	m->same_id = DREC_RC_PROB_INIT;
 	for (i = 0; i < DREC_RC_TAG_CTX; i++)
 		for (k = 0; k < 256; k++)
 			m->tag[i][k] = DREC_RC_PROB_INIT;
@@ -89,6 +102,30 @@ static inline void drec_rc_model_init(struct drec_rc_model *m)
 		for (j = 0; j < 2; j++)
 			for (k = 0; k < 256; k++)
 				m->num[i][j][k] = DREC_RC_PROB_INIT;
+	for (i = 0; i < DREC_RC_NR_CTX; i++)
+		for (k = 0; k < 256; k++)
+			m->nr[i][k] = DREC_RC_PROB_INIT;
+}
+
+/*
+ * Move a probability towards the bit just coded: fast while it has seen
+ * few bits, then slower (its count is in bits 11-15).
+ */
+static inline void drec_rc_adapt(uint16_t *prob, unsigned int bit)
+{
+	unsigned int p = *prob & DREC_RC_PROB_MASK, n = *prob >> DREC_RC_PROB_BITS;
+	unsigned int sh = DREC_RC_SHIFT_MIN, k;
+
+	/* 1 + floor(log2(n + 1)), at most 4 */
+	for (k = n + 1; k > 1 && sh < DREC_RC_SHIFT_MAX; k >>= 1)
+		sh++;
+	if (!bit)
+		p += ((1U << DREC_RC_PROB_BITS) - p) >> sh;
+	else
+		p -= p >> sh;
+	if (n < 31)
+		n++;
+	*prob = (uint16_t)(n << DREC_RC_PROB_BITS | p);
 }
 
 /* The tag context after @tag. */
@@ -169,16 +206,16 @@ static inline void drec_rc_shift_low(struct drec_rc_enc *e)
 static inline void drec_rc_bit(struct drec_rc_enc *e, uint16_t *prob,
 			       unsigned int bit)
 {
-	uint32_t bound = (e->range >> DREC_RC_PROB_BITS) * *prob;
+	uint32_t bound = (e->range >> DREC_RC_PROB_BITS) *
+			 (*prob & DREC_RC_PROB_MASK);
 
 	if (!bit) {
 		e->range = bound;
-		*prob += ((1U << DREC_RC_PROB_BITS) - *prob) >> DREC_RC_MOVE_BITS;
 	} else {
 		e->low += bound;
 		e->range -= bound;
-		*prob -= *prob >> DREC_RC_MOVE_BITS;
 	}
+	drec_rc_adapt(prob, bit);
 	while (e->range < DREC_RC_TOP) {
 		e->range <<= 8;
 		drec_rc_shift_low(e);
@@ -211,6 +248,65 @@ static inline void drec_rc_num(struct drec_rc_enc *e, struct drec_rc_model *m,
 		i = 1;
 	}
 	drec_rc_byte(e, m->num[field][i], (unsigned int)v);
+}
+
+/* The tree of an explicit nr_accesses's first byte. */
+static inline unsigned int drec_rc_nr_ctx(uint32_t pred)
+{
+	return pred < DREC_RC_NR_CTX - 1 ? pred : DREC_RC_NR_CTX - 1;
+}
+
+/*
+ * An explicit nr_accesses: its first varint byte through the tree of the
+ * predicted value, the others as a number's.
+ */
+static inline void drec_rc_nr(struct drec_rc_enc *e, struct drec_rc_model *m,
+			      uint32_t pred, uint32_t v)
+{
+	uint16_t *first = m->nr[drec_rc_nr_ctx(pred)];
+
+	if (v < 0x80) {
+		drec_rc_byte(e, first, v);
+		return;
+	}
+	drec_rc_byte(e, first, (v & 0x7f) | 0x80);
+	v >>= 7;
+	while (v >= 0x80) {
+		drec_rc_byte(e, m->num[DREC_RC_NR][1], (v & 0x7f) | 0x80);
+		v >>= 7;
+	}
+	drec_rc_byte(e, m->num[DREC_RC_NR][1], v);
+}
+
+/* A signed number, zigzag-mapped. */
+static inline void drec_rc_snum(struct drec_rc_enc *e, struct drec_rc_model *m,
+				unsigned int field, int64_t v)
+{
+	drec_rc_num(e, m, field, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/**
+ * drec_rc_target() - code the id and region count of a target
+ * @e: the encoder.
+ * @m: the kdamond's models.
+ * @has_place: the reference has a target at the same place.
+ * @place_id: the id of that target.
+ * @id: the target's id.
+ * @nr: its number of regions.
+ * @ref_nr: that of its reference target (0 without one).
+ */
+static inline void drec_rc_target(struct drec_rc_enc *e,
+				  struct drec_rc_model *m, bool has_place,
+				  uint64_t place_id, uint64_t id, uint32_t nr,
+				  uint32_t ref_nr)
+{
+	bool same = has_place && place_id == id;
+
+	if (has_place)
+		drec_rc_bit(e, &m->same_id, !same);
+	if (!same)
+		drec_rc_num(e, m, DREC_RC_TID, id);
+	drec_rc_snum(e, m, DREC_RC_NREGIONS, (int64_t)nr - (int64_t)ref_nr);
 }
 
 /**
@@ -406,7 +502,7 @@ static inline void drec_rc_regions(struct drec_rc_enc *e,
 					    (r->end - r->start) >> shift);
 		}
 		if (tag & DREC_RC_HAS_NR)
-			drec_rc_num(e, m, DREC_RC_NR, r->nr_accesses);
+			drec_rc_nr(e, m, pred_nr, r->nr_accesses);
 		if (tag & DREC_RC_HAS_AGE)
 			drec_rc_num(e, m, DREC_RC_AGE, r->age);
 		cursor = r->end;
@@ -453,19 +549,19 @@ static inline void drec_rc_dec_init(struct drec_rc_dec *d, const uint8_t *p,
 static inline unsigned int drec_rc_get_bit(struct drec_rc_dec *d,
 					   uint16_t *prob)
 {
-	uint32_t bound = (d->range >> DREC_RC_PROB_BITS) * *prob;
+	uint32_t bound = (d->range >> DREC_RC_PROB_BITS) *
+			 (*prob & DREC_RC_PROB_MASK);
 	unsigned int bit;
 
 	if (d->code < bound) {
 		d->range = bound;
-		*prob += ((1U << DREC_RC_PROB_BITS) - *prob) >> DREC_RC_MOVE_BITS;
 		bit = 0;
 	} else {
 		d->code -= bound;
 		d->range -= bound;
-		*prob -= *prob >> DREC_RC_MOVE_BITS;
 		bit = 1;
 	}
+	drec_rc_adapt(prob, bit);
 	while (d->range < DREC_RC_TOP) {
 		d->range <<= 8;
 		d->code = d->code << 8 | drec_rc_in(d);
@@ -487,19 +583,17 @@ static inline unsigned int drec_rc_get_byte(struct drec_rc_dec *d,
 	return v;
 }
 
-/*
- * A number coded by drec_rc_num(); false if its varint is malformed (more
- * than 10 bytes, or a tenth byte over 1).
- */
-static inline bool drec_rc_get_num(struct drec_rc_dec *d,
-				   struct drec_rc_model *m,
-				   unsigned int field, uint64_t *v)
+/* The same, with the tree @first for the first byte. */
+static inline bool drec_rc_get_num_first(struct drec_rc_dec *d,
+					 struct drec_rc_model *m,
+					 unsigned int field, uint16_t *first,
+					 uint64_t *v)
 {
 	uint64_t x = 0;
 	unsigned int i, b;
 
 	for (i = 0; i < 10; i++) {
-		b = drec_rc_get_byte(d, m->num[field][i ? 1 : 0]);
+		b = drec_rc_get_byte(d, i ? m->num[field][1] : first);
 		if (i == 9 && b > 1)
 			return false;
 		x |= (uint64_t)(b & 0x7f) << (7 * i);
@@ -510,6 +604,17 @@ static inline bool drec_rc_get_num(struct drec_rc_dec *d,
 	}
 	return false;
 }
+/*
+ * A number coded by drec_rc_num(); false if its varint is malformed (more
+ * than 10 bytes, or a tenth byte over 1).
+ */
+static inline bool drec_rc_get_num(struct drec_rc_dec *d,
+				   struct drec_rc_model *m,
+				   unsigned int field, uint64_t *v)
+{
+	return drec_rc_get_num_first(d, m, field, m->num[field][0], v);
+}
+
 #endif /* !__KERNEL__ */
 
 #endif /* _DAMON_REC_RC_H */

@@ -28,6 +28,8 @@ struct v3_state {
 	uint64_t checked_to;		/* v4: end of the verified groups */
 	unsigned int shift;
 	int64_t prev_time;
+	uint64_t prev_delta;		/* v4: the last time delta */
+	uint64_t delta;			/* v4: that of the snapshot decoded */
 	struct v3_kd *kd;
 	size_t nr_kd;
 	size_t cap_kd;
@@ -373,7 +375,17 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 			cursor = out->end;
 		}
 		if (tag & V3_TAG_NR) {
-			GETR(v, DREC_RC_NR, "nr_accesses");
+			if (f->rc) {
+				/* The first byte's tree: the predicted count's. */
+				uint32_t pc = out->nr_accesses;
+
+				if (!drec_rc_get_num_first(f->rc, f->m, DREC_RC_NR,
+							   f->m->nr[drec_rc_nr_ctx(pc)],
+							   &v))
+					return REGION_BAD("malformed varint for nr_accesses");
+			} else {
+				GETR(v, DREC_RC_NR, "nr_accesses");
+			}
 			if (v > UINT32_MAX)
 				return REGION_BAD("nr_accesses %llu is over 32 bits",
 						  (unsigned long long)v);
@@ -421,10 +433,10 @@ static int decode_snapshot(struct v3_frame *f, struct v3_state *st,
 	st->ages = true;
 	if (st->v4) {
 		/*
-		 * The body: no region costs less than 1/1024 byte, so more
+		 * The body: no region costs less than 1/2048 byte, so more
 		 * regions than that are corrupt (and never take memory).
 		 */
-		limit = ((uint64_t)(end - q) + 5) * 1024;
+		limit = ((uint64_t)(end - q) + 5) * 2048;
 		drec_rc_dec_init(&dec, q, end);
 		f->rc = &dec;
 		f->m = st->kd[k].model;
@@ -443,16 +455,29 @@ static int decode_snapshot(struct v3_frame *f, struct v3_state *st,
 
 	damonrec_snapshot_clear(s);
 	s->kdamond = (unsigned int)k;
-	s->time = (int64_t)((uint64_t)st->prev_time + (uint64_t)dr_unzigzag(zz));
+	/* v4: the delta less the previous one. */
+	st->delta = (st->v4 ? st->prev_delta : 0) + (uint64_t)dr_unzigzag(zz);
+	s->time = (int64_t)((uint64_t)st->prev_time + st->delta);
 	ref = st->kd[k].ref;
 	sorted = st->kd[k].ref_sorted;
 	for (ti = 0; ti < nr_targets; ti++) {
 		uint64_t id, nr;
 
 		if (st->v4) {
-			if (get_n(f, DREC_RC_TID, &id, "a target_id") ||
-			    get_n(f, DREC_RC_NREGIONS, &nr, "nr_regions"))
+			const struct damonrec_target *rt;
+			bool place = ref && ti < ref->nr_targets;
+
+			if (place && !drec_rc_get_bit(&dec, &f->m->same_id))
+				id = ref->targets[ti].id;
+			else if (get_n(f, DREC_RC_TID, &id, "a target_id"))
 				return -1;
+			if (get_n(f, DREC_RC_NREGIONS, &nr, "nr_regions"))
+				return -1;
+			rt = dr_ref_target(ref, sorted, ti, id);
+			nr = (uint64_t)(rt ? rt->nr : 0) + (uint64_t)dr_unzigzag(nr);
+			if (nr > UINT32_MAX)
+				return frame_bad(f, "nr_regions of target %llu is not 32-bit",
+						 (unsigned long long)id);
 			total += nr + 1;
 			if (nr > limit || total > limit)
 				return frame_bad(f, "nr_regions %llu of target %llu does not fit in the payload",
@@ -512,6 +537,7 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 		s->lost_before = st->kd[kd].pending_lost;
 		st->kd[kd].pending_lost = 0;
 		st->prev_time = s->time;
+		st->prev_delta = st->delta;
 		st->nr_snapshots++;
 		old = st->kd[kd].ref;
 		st->kd[kd].ref = s;

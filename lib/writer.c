@@ -40,6 +40,7 @@ struct damonrec_writer {
 
 	/* v3 */
 	int64_t prev_time;
+	uint64_t prev_delta;		/* v4: the last time delta */
 	uint64_t nr_snapshots;
 	uint64_t nr_lost;
 	unsigned char *pay;
@@ -693,13 +694,16 @@ static bool v4_ages(const struct damonrec_snapshot *s)
 	return false;
 }
 
-/* Most bytes the coded body of @s can take (7 bits a binary decision). */
+/*
+ * Most bytes the coded body of @s can take: a binary decision costs at most
+ * 7.1 bits, a region takes at most 248 of them, a target's id and count 161.
+ */
 static size_t v4_body_bound(const struct damonrec_snapshot *s)
 {
-	size_t n = 80, ti;
+	size_t n = 96, ti;
 
 	for (ti = 0; ti < s->nr_targets; ti++)
-		n += 110 + s->targets[ti].nr * 220;
+		n += 161 + s->targets[ti].nr * 248;
 	return n;
 }
 
@@ -723,8 +727,9 @@ static int v4_body(struct damonrec_writer *w, struct wkd *kd,
 		const struct damonrec_target *rt =
 			dr_ref_target(ref, kd->ref_sorted, ti, t->id);
 
-		drec_rc_num(&e, m, DREC_RC_TID, t->id);
-		drec_rc_num(&e, m, DREC_RC_NREGIONS, t->nr);
+		drec_rc_target(&e, m, ref && ti < ref->nr_targets,
+			       ref && ti < ref->nr_targets ? ref->targets[ti].id : 0,
+			       t->id, (uint32_t)t->nr, rt ? (uint32_t)rt->nr : 0);
 		drec_rc_regions(&e, m, t->regions, (uint32_t)t->nr,
 				rt ? rt->regions : NULL,
 				rt ? (uint32_t)rt->nr : 0, ages, V3_ADDR_SHIFT);
@@ -741,6 +746,7 @@ static int v4_body(struct damonrec_writer *w, struct wkd *kd,
 static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
 {
 	struct drec_rc_model *save = NULL;
+	uint64_t delta;
 	struct wkd *kd;
 	size_t ti;
 
@@ -773,7 +779,9 @@ static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 	if (pay_room(w, 3 * DR_VARINT_MAX))
 		goto fail;
 	pay_v(w, (uint64_t)(kd - w->kd));
-	pay_v(w, dr_zigzag((int64_t)((uint64_t)s->time - (uint64_t)w->prev_time)));
+	/* The time: its delta less the previous delta. */
+	delta = (uint64_t)s->time - (uint64_t)w->prev_time;
+	pay_v(w, dr_zigzag((int64_t)(delta - w->prev_delta)));
 	if (v4_body(w, kd, s))
 		goto fail;
 	if (w->pay_len > V3_MAX_PAYLOAD) {
@@ -805,6 +813,7 @@ static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 	if (v4_frame(w, V3_FRAME_SNAPSHOT))
 		return -1;
 	w->prev_time = s->time;
+	w->prev_delta = delta;
 	w->nr_snapshots++;
 	if (!kd->ref) {
 		kd->ref = damonrec_snapshot_new();
