@@ -70,7 +70,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
-	{ &global_argp, 0, "Global options:", 1 },
+	{ &global_argp, 0, NULL, 1 },
 	{ &help_argp, 0, NULL, 2 },
 	{ 0 }
 };

@@ -118,12 +118,6 @@ static char *join_words(int argc, char **argv)
 	return s;
 }
 
-static const struct argp_child sub_children[] = {
-	{ &global_argp, 0, NULL, 1 },
-	{ &help_argp, 0, NULL, 2 },
-	{ 0 }
-};
-
 /* Subcommand parsers collect their positional arguments here. */
 #define MAX_WORDS 256
 struct sub_args {
@@ -223,7 +217,7 @@ static const struct argp list_argp = {
 	"or 'file ddz_core.c:ddz_change*'; queries separated by ';' select the "
 	"callsites any of them selects.  Lines are printed as the control file "
 	"shows them; with --json, as an array of objects.",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static int debug_list(int argc, char **argv)
@@ -345,7 +339,7 @@ static const struct argp set_argp = {
 	"start with '-'.  Several queries may be separated by ';' or newlines.  "
 	"The write succeeds or fails as it would on the kernel's "
 	"/proc/dynamic_debug/control, which --control can name.",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static int debug_set(int argc, char **argv)
@@ -422,7 +416,7 @@ static const struct argp stats_argp = {
 	"string models and interned names; the kernel's counts a 56-byte "
 	"struct _ddebug per callsite, its format, and each distinct module, "
 	"file and function name once.",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static int debug_stats(int argc, char **argv)
@@ -519,7 +513,7 @@ static const struct argp load_argp = {
 	"/proc/dynamic_debug/control: the store then holds the kernel's "
 	"callsites too, with the flags the lines show, and can be measured on "
 	"them.  Needs CAP_SYS_ADMIN.",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static int debug_load(int argc, char **argv)
@@ -587,7 +581,7 @@ static const struct argp unload_argp = {
 	NULL, sub_parse, "[ID|all]",
 	"Unload a table 'load' added (by the id it printed), or all of them "
 	"(the default).  Needs CAP_SYS_ADMIN.",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static int debug_unload(int argc, char **argv)
@@ -639,7 +633,7 @@ static const struct argp drop_argp = {
 	NULL, sub_parse, NULL,
 	"Drop every decoded callsite the cache holds, as the shrinker does "
 	"under memory pressure.  Needs CAP_SYS_ADMIN.",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static int debug_drop_cache(int argc, char **argv)
@@ -709,7 +703,7 @@ static const struct argp debug_argp = {
 	"  unload [ID|all]     unload loaded tables\n"
 	"  drop-cache          drop the decoded callsites\n"
 	"See damonctl-debug(8).",
-	sub_children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 int cmd_debug(int argc, char **argv)

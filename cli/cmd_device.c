@@ -24,7 +24,7 @@ enum { OPT_NO_PATH = 0x100, OPT_FORMAT };
 
 static const struct argp_option options[] = {
 	{ "buf", 'b', "BYTES", 0,
-	  "Set the buffer size (1K to 4M; units K, M accepted)", 0 },
+	  "Set the buffer size, 1K to 4M (units K, M accepted)", 0 },
 	{ "path", 'o', "PATH", 0,
 	  "Set the output file (relative paths are taken from the current "
 	  "directory); an empty PATH clears it", 0 },
@@ -40,9 +40,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'b':
-		if (parse_size(arg, &a->buf) || a->buf > UINT32_MAX)
-			die_usage("--buf '%s': not a size; give bytes such as 4096, 4K or 1M",
-				  arg);
+		a->buf = parse_buf_size(arg);
 		a->set_buf = true;
 		return 0;
 	case 'o':
@@ -67,12 +65,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child children[] = {
-	{ &global_argp, 0, NULL, 1 },
-	{ &help_argp, 0, NULL, 2 },
-	{ 0 }
-};
-
 static const struct argp device_argp = {
 	options, parse, NULL,
 	"Show the device's settings, or change them with the options.  Without "
@@ -80,7 +72,7 @@ static const struct argp device_argp = {
 	"debugfs record file did.\v"
 	"Settings persist until changed or the driver is unloaded; they cannot "
 	"change while a recording runs (exit status 4).",
-	children, NULL, NULL
+	global_children, NULL, NULL
 };
 
 int cmd_device(int argc, char **argv)

@@ -100,7 +100,8 @@ static const struct argp_option options[] = {
 	  "Monitor the physical address space (the largest System RAM range)", 2 },
 	{ "attach", OPT_ATTACH, NULL, 0,
 	  "Record the kdamonds DAMON already runs, without touching them", 2 },
-	{ NULL, 0, NULL, 0, "  -- CMD [ARGS...]            Run CMD and monitor it", 2 },
+	{ "-- CMD [ARGS...]", 0, NULL, OPTION_DOC | OPTION_NO_USAGE,
+	  "Run CMD and monitor it", 2 },
 	{ NULL, 0, NULL, 0, "DAMON attributes (defaults as damo's):", 3 },
 	{ "sample", OPT_SAMPLE, "TIME", 0,
 	  "Sampling interval (5ms; a bare number is microseconds)", 3 },
@@ -167,9 +168,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			die_usage("--format '%s': record writes v2 or v3", arg);
 		return 0;
 	case 'b':
-		if (parse_size(arg, &a->buf) || !a->buf || a->buf > UINT32_MAX)
-			die_usage("--buf '%s': not a size; give bytes such as 4096, 64K or 1M",
-				  arg);
+		a->buf = parse_buf_size(arg);
 		return 0;
 	case OPT_SPLIT:
 		if (is_duration(arg)) {
@@ -228,7 +227,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
-	{ &global_argp, 0, "Global options:", 5 },
+	{ &global_argp, 0, NULL, 5 },
 	{ &help_argp, 0, NULL, 6 },
 	{ 0 }
 };

@@ -50,14 +50,15 @@ static const struct argp_option options[] = {
 	  "Plain numbers (ns, bytes) instead of human units", 1 },
 	{ NULL, 0, NULL, 0, "Filters:", 2 },
 	{ "time-range", OPT_TRANGE, "START-END", 0,
-	  "Only snapshots in this time after the first one (e.g. 1s-3s, 2-, "
-	  "-500ms; a bare number is seconds)", 2 },
+	  "Only snapshots in this time after the first one: 1s-3s, 2-, -500ms "
+	  "(a bare number is in seconds)", 2 },
 	{ "address-range", OPT_ARANGE, "START-END", 0,
 	  "Only this address range, regions clipped to it (0x7f0000000000-0x7f0000400000)", 2 },
 	{ "target", OPT_TARGET, "ID", 0, "Only this target id", 2 },
 	{ NULL, 0, NULL, 0, "Tuning:", 3 },
 	{ "min-accesses", OPT_MINACC, "N", 0,
-	  "--wss: count regions with at least N accesses (default 1)", 3 },
+	  "--wss and --summary: count regions with at least N accesses as "
+	  "working set (default 1)", 3 },
 	{ "resolution", OPT_RESOL, "ROWSxCOLS", 0,
 	  "--heatmap: time rows x address columns (default 40x80 on a terminal, "
 	  "200x100 for SVG)", 3 },
@@ -158,7 +159,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
-	{ &global_argp, 0, "Global options:", 4 },
+	{ &global_argp, 0, NULL, 4 },
 	{ &help_argp, 0, NULL, 5 },
 	{ 0 }
 };

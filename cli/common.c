@@ -185,17 +185,39 @@ static FILE *real_stderr(void)
 	return saved_stderr ? saved_stderr : stderr;
 }
 
-enum { OPT_JSON = 0x1000, OPT_PRETTY, OPT_DEVICE, OPT_SYSFS, OPT_USAGE };
+enum { OPT_JSON = 0x1000, OPT_PRETTY, OPT_DEVICE, OPT_SYSFS, OPT_USAGE, OPT_VERSION };
 
 static const struct argp_option global_options[] = {
+	{ NULL, 0, NULL, 0, "Global options (before or after the command):", -1 },
 	{ "json", 'j', NULL, 0, "Print JSON (errors too)", -1 },
 	{ "pretty", OPT_PRETTY, NULL, 0, "Print indented JSON (implies --json)", -1 },
 	{ "device", OPT_DEVICE, "PATH", 0,
 	  "Device node (default " "/dev/damon_rec" ")", -1 },
 	{ "sysfs", OPT_SYSFS, "ROOT", 0,
 	  "DAMON sysfs admin directory (default /sys/kernel/mm/damon/admin)", -1 },
+	{ "version", OPT_VERSION, NULL, 0, "Print the version and exit", -1 },
 	{ 0 }
 };
+
+#ifndef DAMONCTL_VERSION
+#define DAMONCTL_VERSION "unknown"
+#endif
+
+/* --version, before the command or after it; -V before it. */
+void print_version(void)
+{
+	if (g.json) {
+		json_begin(stdout);
+		json_obj_open(NULL);
+		json_str("version", DAMONCTL_VERSION);
+		json_str("library", damonrec_version_string());
+		json_obj_close();
+		json_end();
+	} else {
+		printf("damonctl %s (libdamonrec %s)\n", DAMONCTL_VERSION,
+		       damonrec_version_string());
+	}
+}
 
 static error_t global_parse(int key, char *arg, struct argp_state *state)
 {
@@ -217,6 +239,10 @@ static error_t global_parse(int key, char *arg, struct argp_state *state)
 			die_usage("--sysfs needs a directory");
 		g.sysfs = arg;
 		return 0;
+	case OPT_VERSION:
+		/* Like --help: the options after it still count (--json). */
+		g.version = true;
+		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -227,8 +253,8 @@ const struct argp global_argp = {
 };
 
 static const struct argp_option help_options[] = {
-	{ "help", 'h', NULL, 0, "Give this help list", -2 },
-	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -2 },
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ 0 }
 };
 
@@ -299,6 +325,11 @@ int parse_args(const struct argp *argp, int argc, char **argv, void *input,
 		*end = idx;
 	if (g.help_shown) {
 		free(msg);
+		return 1;
+	}
+	if (g.version && !ret && !(msg && *msg)) {
+		free(msg);
+		print_version();
 		return 1;
 	}
 	if (ret || (msg && *msg)) {

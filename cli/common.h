@@ -27,6 +27,7 @@ struct global_opts {
 	const char *sysfs;	/* --sysfs ROOT, NULL: the default */
 	const char *cmd;	/* name of the running command, for messages */
 	bool help_shown;	/* --help or --usage printed: exit 0 */
+	bool version;		/* --version: print it, exit 0 */
 	bool stdout_used;	/* a JSON document went to stdout already */
 };
 
@@ -37,6 +38,9 @@ extern const struct argp global_argp;
 extern const struct argp help_argp;
 /* Both, for commands whose options are all global ones. */
 extern const struct argp_child global_children[];
+
+/* Print the versions of damonctl and libdamonrec (text or JSON). */
+void print_version(void);
 
 /* argp parser of a command that takes no arguments and no options. */
 error_t parse_no_args(int key, char *arg, struct argp_state *state);

@@ -16,10 +16,6 @@
 #include "common.h"
 #include "damonrec.h"
 
-#ifndef DAMONCTL_VERSION
-#define DAMONCTL_VERSION "unknown"
-#endif
-
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -69,24 +65,18 @@ static const struct command *find_command(const char *name)
 	return found;
 }
 
-enum { OPT_VERSION = 0x2000 };
-
 static const struct argp_option top_options[] = {
-	{ "version", OPT_VERSION, NULL, 0, "Print the version and exit", -3 },
 	{ "V", 'V', NULL, OPTION_HIDDEN, NULL, -3 },
 	{ 0 }
 };
-
-static bool show_version;
 
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
 	(void)arg;
 	(void)state;
 	switch (key) {
-	case OPT_VERSION:
 	case 'V':
-		show_version = true;
+		g.version = true;
 		return 0;
 	default:
 		/*
@@ -122,7 +112,7 @@ static char *top_help_filter(int key, const char *text, void *input)
 }
 
 static const struct argp_child top_children[] = {
-	{ &global_argp, 0, "Global options (also accepted after COMMAND):", 1 },
+	{ &global_argp, 0, NULL, 1 },
 	{ &help_argp, 0, NULL, 2 },
 	{ 0 }
 };
@@ -143,20 +133,6 @@ int main(int argc, char **argv)
 	argv[0] = (char *)"damonctl";
 	if (parse_args(&top_argp, argc, argv, NULL, &idx))
 		return finish_stdout(EXIT_OK);
-	if (show_version) {
-		if (g.json) {
-			json_begin(stdout);
-			json_obj_open(NULL);
-			json_str("version", DAMONCTL_VERSION);
-			json_str("library", damonrec_version_string());
-			json_obj_close();
-			json_end();
-		} else {
-			printf("damonctl %s (libdamonrec %s)\n", DAMONCTL_VERSION,
-			       damonrec_version_string());
-		}
-		return finish_stdout(EXIT_OK);
-	}
 	if (idx >= argc)
 		die_usage("no command given: try 'damonctl record -- CMD' or "
 			  "'damonctl show'");
@@ -165,7 +141,9 @@ int main(int argc, char **argv)
 		static char help_opt[] = "--help";
 		char *hargv[3];
 
-		if (idx + 1 >= argc) {
+		/* "help", "help help", "help --help": damonctl's own help. */
+		if (idx + 1 >= argc || !strcmp(argv[idx + 1], "help") ||
+		    argv[idx + 1][0] == '-') {
 			char *targv[] = { argv[0], help_opt, NULL };
 
 			parse_args(&top_argp, 2, targv, NULL, NULL);

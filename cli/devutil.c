@@ -8,6 +8,22 @@
 
 #include "common.h"
 #include "devutil.h"
+#include "linux/damon_rec.h"
+
+uint32_t parse_buf_size(const char *arg)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v)) {
+		if (errno != ERANGE)
+			die_usage("--buf '%s': not a size; give 1K to 4M bytes, such as "
+				  "4096, 64K or 1M", arg);
+		v = UINT64_MAX;
+	}
+	if (v < DAMON_REC_MIN_BUF_LEN || v > DAMON_REC_MAX_BUF_LEN)
+		die_usage("--buf '%s': out of range; give 1K to 4M bytes", arg);
+	return (uint32_t)v;
+}
 
 const char *device_path(void)
 {

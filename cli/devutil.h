@@ -12,6 +12,11 @@ const char *device_path(void);
 /* Open it; on failure print one line with a remedy and return NULL
  * with *@code set to the exit code. */
 struct damonrec_device *device_open_or_explain(int flags, int *code);
+/*
+ * --buf BYTES of record and device: a size from DAMON_REC_MIN_BUF_LEN to
+ * DAMON_REC_MAX_BUF_LEN (1K to 4M), or a usage error naming that range.
+ */
+uint32_t parse_buf_size(const char *arg);
 /* One-line explanation of a failed device ioctl @what, with errno @err. */
 int device_error(const char *what, int err);
 

@@ -2,7 +2,8 @@
 /*
  * The body of every record decoder fuzz target (fuzz_<format>.c defines
  * FUZZ_FORMAT and includes this).  Beyond not crashing, it checks that:
- * - a failure is EBADMSG or ENODATA, with a message and an offset inside
+ * - a failure is EBADMSG, ENODATA, E2BIG (a snapshot past the limits) or
+ *   EMEDIUMTYPE (perf.data), with a message and an offset inside
  *   the input;
  * - every snapshot is consistent (region counts, start <= end);
  * - when the whole input decodes, writing its snapshots as JSON and as v3

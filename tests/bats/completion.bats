@@ -86,3 +86,42 @@ complete_line() {
 	run complete_line help sh
 	assert_output show
 }
+
+@test "completion: debug offers every subcommand and its -C option" {
+	export DAMONCTL_HAVE_DEBUG=1
+	run complete_line debug ""
+	assert_output $'drop-cache\nlist\nload\nset\nstats\nunload'
+	run complete_line debug --con
+	assert_output --control
+	run complete_line debug -C /dev/null ""
+	assert_line unload
+	run complete_line debug load --na
+	assert_output --name
+}
+
+@test "completion: an abbreviated command completes as the command" {
+	run complete_line rec --pa
+	assert_output --paddr
+	run complete_line sh --heat
+	assert_line --heatmap
+	run complete_line conv x --input-format pe
+	assert_output perf-script
+	# An ambiguous prefix completes nothing, as damonctl refuses it.
+	run complete_line st --js
+	assert_output ""
+}
+
+@test "completion: what it offers, damonctl takes" {
+	gen -f v3 -n 2 -r 2 r.data
+	run complete_line show --vers
+	assert_output --version
+	run damonctl show --version
+	assert_success
+	assert_output --regexp '^damonctl [^ ]+ \(libdamonrec [^ ]+\)$'
+	# help offers the commands, not itself.
+	run complete_line help ""
+	refute_line help
+	assert_line record
+	run complete_line convert x --format v
+	assert_output $'v2\nv3\nv4'
+}
