@@ -205,12 +205,19 @@ static void svg_text(FILE *f, double x, double y, const char *anchor,
 	fputs("</text>\n", f);
 }
 
+/* SVG layout: font size, advance of a monospace character, margins. */
+#define SVG_FONT	12
+#define SVG_MONO_ADV	(0.6 * SVG_FONT)	/* 7.2 px, DejaVu Sans Mono */
+#define SVG_TITLE_X	18
+#define SVG_GAP		12
+
 int heatmap_write_svg(const char *path, const struct heatmap_view *v)
 {
 	const struct damonrec_heatmap *h = v->h;
 	unsigned int tb = damonrec_heatmap_get_time_bins(h);
 	unsigned int ab = damonrec_heatmap_get_addr_bins(h);
-	const double W = 960, H = 640, X0 = 110, Y0 = 50, PW = 720, PH = 500;
+	const double H = 640, Y0 = 50, PW = 720, PH = 500;
+	double W, X0;
 	char s1[64], s2[64], title[256];
 	uint64_t a0, a1;
 	int64_t t0, t1;
@@ -227,6 +234,14 @@ int heatmap_write_svg(const char *path, const struct heatmap_view *v)
 	value_range(h, &lo, &hi);
 	cw = PW / (tb ? tb : 1);
 	ch = PH / (ab ? ab : 1);
+	/*
+	 * Left of the plot: the axis title (rotated, centred on x 18), a gap,
+	 * then the address labels in monospace, whose width is known: the
+	 * widest is that of the highest address.
+	 */
+	snprintf(s2, sizeof(s2), "0x%" PRIx64, a1);
+	X0 = SVG_TITLE_X + SVG_FONT / 2 + SVG_GAP + strlen(s2) * SVG_MONO_ADV + 8;
+	W = X0 + PW + 140;
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -265,14 +280,14 @@ int heatmap_write_svg(const char *path, const struct heatmap_view *v)
 		fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"black\"/>\n",
 			X0 - 5, y, X0, y);
 		snprintf(s2, sizeof(s2), "0x%" PRIx64, aa);
-		svg_text(f, X0 - 8, y + 4, "end", NULL, s2);
+		svg_text(f, X0 - 8, y + 4, "end", " font-family=\"monospace\"", s2);
 	}
 	svg_text(f, X0 + PW / 2, Y0 + PH + 40, "middle", NULL,
 		 "time since the first snapshot");
 	snprintf(s1, sizeof(s1), "address (%s span)", fmt_size(s2, sizeof(s2), a1 - a0));
-	fprintf(f, "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" "
-		"transform=\"rotate(-90 20 %.1f)\">%s</text>\n",
-		Y0 + PH / 2, Y0 + PH / 2, s1);
+	fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"middle\" "
+		"transform=\"rotate(-90 %.0f %.1f)\">%s</text>\n",
+		(double)SVG_TITLE_X, Y0 + PH / 2, (double)SVG_TITLE_X, Y0 + PH / 2, s1);
 
 	/* Legend: a vertical colour bar. */
 	fputs("<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n", f);

@@ -119,3 +119,29 @@ load helpers
 	run damonctl show --wss --raw-numbers r.data
 	assert_line "# avr:	5692270"
 }
+
+@test "show --heatmap=FILE.svg: address labels clear of the axis title and the edge" {
+	gen -f v3 -n 30 -r 8 r.data
+	# Kernel-half addresses give the widest labels, 16 digits.
+	{
+		echo time_ns,kdamond,target,start,end,nr_accesses,age
+		echo 1000000000,0,0,18446612682702848000,18446612682704945152,5,0
+		echo 1100000000,0,0,18446612682702848000,18446612682704945152,9,1
+	} > wide.csv
+	for f in r.data wide.csv; do
+		run damonctl show --heatmap=heat.svg "$f"
+		assert_success
+		# The rotated axis title: centred on x, 12 px high once rotated.
+		tx=$(sed -n 's/^<text x="\([0-9.]*\)".*rotate(-90.*>address (.*/\1/p' heat.svg)
+		[ -n "$tx" ] || fail "no address axis title"
+		n=0
+		while read -r x text; do
+			n=$((n + 1))
+			# Monospace: 0.6 em a character, so the left edge is known.
+			left=$(awk -v x="$x" -v n="${#text}" 'BEGIN { print x - n * 7.2 }')
+			awk -v l="$left" -v t="$tx" 'BEGIN { exit !(l > t + 6 + 4 && l >= 0) }' ||
+				fail "label $text from x $left runs into the title at $tx"
+		done < <(sed -n 's/^<text x="\([0-9.]*\)"[^>]*text-anchor="end" font-family="monospace">\(0x[0-9a-f]*\)<.*/\1 \2/p' heat.svg)
+		assert_equal "$n" 5
+	done
+}
