@@ -42,7 +42,8 @@ $(BUILD)/fuzz/lib/%.o: lib/%.c
 # One target per record decoder, one for format detection, and v3 and v4
 # once more with their CRC checks off so that mutations reach the frame
 # decoders.
-FUZZ_READERS := v0 v1 v2 v3 v3-nocrc v4 v4-nocrc json csv perf-script auto
+FUZZ_READERS := v0 v1 v2 v3 v3-nocrc v4 v4-nocrc json csv perf-script damo damo-json \
+	auto
 FUZZ_TARGETS := $(FUZZ_READERS)
 $(foreach t,$(FUZZ_READERS),$(eval \
 	FUZZ_SRCS_$(t) = fuzz/fuzz_$(subst -,_,$(t)).c $$(FUZZ_LIB_OBJS)))
@@ -59,7 +60,7 @@ define FUZZ_RULE
 $(BUILD)/fuzz/$(1): $$(FUZZ_SRCS_$(1)) $$(wildcard fuzz/*.h) fuzz/fuzz.mk
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_CFLAGS_$(1)) $$(FUZZ_SAN) \
-		-o $$@ $$(FUZZ_SRCS_$(1))
+		-o $$@ $$(FUZZ_SRCS_$(1)) -lz
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
 

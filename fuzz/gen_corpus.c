@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "damonrec.h"
 
 static const char *outdir;
@@ -155,8 +157,10 @@ static void make_areas(void)
 static void write_fmt(enum damonrec_format fmt, const char *target,
 		      const char *name, unsigned int n)
 {
-	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 },
-					     1700000000000000000ll - 1000 };
+	struct damonrec_record_meta meta = {
+		.intervals = { 5000, 100000, 1000000 },
+		.start_ns = 1700000000000000000ll - 1000,
+	};
 	int fd = memfd_create("c", 0);
 	struct damonrec_writer *w = damonrec_writer_open_fd(fd, fmt, &meta);
 	static char buf[1 << 16];
@@ -240,6 +244,19 @@ static const char json_odd[] =
 	"\"lost_before\":2,\"time_ns\":-1,\"kdamond\":1},{\"time_ns\":9223372036854775807}],"
 	"\"start_ns\":77,\"intervals\":{\"aggr_us\":3},\"version\":1,\"format\":\"damonrec\"}\n";
 
+/* As damo writes it: numbers as strings with separators, nulls, extras. */
+static const char damo_odd[] =
+	"[{\"kdamond_idx\": null, \"intervals\": {\"sample_us\": \"5 ms\", "
+	"\"aggr_us\": \"100,000\", \"ops_update_us\": 1000000, \"intervals_goal\": "
+	"{\"access_bp\": \"0 %\", \"aggrs\": 3}}, \"target_id\": 1.8446623438842319e+19, "
+	"\"scheme_filters\": [{\"a\": [1, {}]}], \"snapshots\": [{\"start_time\": "
+	"\"1 s 5 ns\", \"end_time\": \"1,100,000,005\", \"regions\": [{\"start\": "
+	"\"94,827,419,009,024\", \"end\": 94827423150080, \"nr_accesses\": "
+	"{\"samples\": null, \"percent\": 20}, \"age\": {\"usec\": \"1 s\", "
+	"\"aggr_intervals\": null}, \"probe_hits\": [1, 2], \"sz_filter_passed\": "
+	"\"4.000 KiB\"}], \"total_bytes\": \"3.949 MiB\", \"damos_stats\": null}], "
+	"\"data_source\": \"damon_stat\"}, {}, {\"snapshots\": []}]\n";
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -267,9 +284,22 @@ int main(int argc, char **argv)
 	write_fmt(DAMONREC_FORMAT_JSON, "json", "series", 6);
 	write_fmt(DAMONREC_FORMAT_JSON, "json", "one", 1);
 	write_fmt(DAMONREC_FORMAT_CSV, "csv", "series", 6);
+	write_fmt(DAMONREC_FORMAT_DAMO, "damo", "series", 6);
+	write_fmt(DAMONREC_FORMAT_DAMO, "damo", "one", 1);
+	write_fmt(DAMONREC_FORMAT_DAMO_JSON, "damo-json", "series", 6);
+	write_fmt(DAMONREC_FORMAT_DAMO_JSON, "damo-json", "one", 1);
 	write_old();
 	put_both("perf-script", "linux-6.12", perf612, sizeof(perf612) - 1);
 	put_both("perf-script", "linux-5.15", perf_old, sizeof(perf_old) - 1);
 	put_both("json", "odd", json_odd, sizeof(json_odd) - 1);
+	put_both("damo-json", "odd", damo_odd, sizeof(damo_odd) - 1);
+	{
+		static unsigned char z[4096];
+		uLongf zn = sizeof(z);
+
+		if (compress(z, &zn, (const Bytef *)damo_odd, sizeof(damo_odd) - 1) != Z_OK)
+			return 1;
+		put_both("damo", "odd", z, zn);
+	}
 	return 0;
 }

@@ -45,10 +45,15 @@ enum damonrec_format {
 	DAMONREC_FORMAT_JSON = 16,
 	DAMONREC_FORMAT_CSV = 17,
 	DAMONREC_FORMAT_PERF_SCRIPT = 18,
+	DAMONREC_FORMAT_DAMO = 19,	/* damo's json_compressed (zlib) */
+	DAMONREC_FORMAT_DAMO_JSON = 20,	/* damo's plain json */
 	DAMONREC_FORMAT_AUTO = -1,	/* readers: detect */
 };
 
-/** Name of a format ("v2", "v3", "json", "csv", "perf-script"); NULL if unknown. */
+/**
+ * Name of a format ("v2", "v3", "json", "csv", "perf-script", "damo",
+ * "damo-json"); NULL if unknown.
+ */
 const char *damonrec_format_name(enum damonrec_format fmt);
 /** Parse a format name as accepted by --format; -1 with EINVAL if unknown. */
 int damonrec_format_parse(const char *name, enum damonrec_format *fmt);
@@ -231,9 +236,15 @@ struct damonrec_snapshot *damonrec_snapshot_new(void);
 void damonrec_snapshot_free(struct damonrec_snapshot *s);
 /** Empty it for reuse, keeping its memory. */
 void damonrec_snapshot_clear(struct damonrec_snapshot *s);
-/** Snapshot time in ns of the record's clock (CLOCK_REALTIME). */
+/** Snapshot time (the end of its aggregation) in ns of the record's clock. */
 int64_t damonrec_snapshot_get_time(const struct damonrec_snapshot *s);
 void damonrec_snapshot_set_time(struct damonrec_snapshot *s, int64_t ns);
+/**
+ * Start of the snapshot's aggregation, when the record says it (damo's
+ * formats); INT64_MIN when it does not.  Cleared by clear().
+ */
+int64_t damonrec_snapshot_get_start_time(const struct damonrec_snapshot *s);
+void damonrec_snapshot_set_start_time(struct damonrec_snapshot *s, int64_t ns);
 /** Index of the kdamond that produced it. */
 unsigned int damonrec_snapshot_get_kdamond(const struct damonrec_snapshot *s);
 void damonrec_snapshot_set_kdamond(struct damonrec_snapshot *s, unsigned int k);
@@ -296,6 +307,40 @@ uint64_t damonrec_reader_get_offset(const struct damonrec_reader *r);
 uint64_t damonrec_reader_get_lost(const struct damonrec_reader *r);
 /** Whether a v3 END frame was seen (a clean stop). */
 bool damonrec_reader_has_end(const struct damonrec_reader *r);
+/**
+ * Whether the record's regions carry ages.  False for v0 to v2, a v3
+ * header without its age flag, a perf script without the age field, and
+ * damo records whose ages are null; their ages read as 0.
+ */
+bool damonrec_reader_has_age(const struct damonrec_reader *r);
+/**
+ * damo's data_source of the record of kdamond @kdamond and target @id, as
+ * read so far (damo writes it after the snapshots); NULL when the format
+ * has none or it was not read yet.
+ */
+const char *damonrec_reader_get_data_source(const struct damonrec_reader *r,
+					    unsigned int kdamond, uint64_t id);
+/**
+ * damo-only fields with other than their empty values that the reader
+ * skipped so far (scheme_filters, damos_stats, probe_hits,
+ * sz_filter_passed, intervals_goal): a mask of DAMONREC_DAMO_* bits.
+ */
+#define DAMONREC_DAMO_SCHEME_FILTERS	0x01
+#define DAMONREC_DAMO_DAMOS_STATS	0x02
+#define DAMONREC_DAMO_PROBE_HITS	0x04
+#define DAMONREC_DAMO_SZ_FILTER_PASSED	0x08
+#define DAMONREC_DAMO_INTERVALS_GOAL	0x10
+unsigned int damonrec_reader_get_dropped(const struct damonrec_reader *r);
+
+/**
+ * The start time damo gives the first snapshot of a record that stores
+ * only end times: the first end minus the mean time between the ends of
+ * @n snapshots from @first_end to @last_end (truncated to a whole ns as
+ * damo writes it); with fewer than two snapshots, @first_end minus the
+ * aggregation interval @aggr_us (0: damo's default, 100 ms).
+ */
+int64_t damonrec_first_start(int64_t first_end, int64_t last_end, uint64_t n,
+			     uint64_t aggr_us);
 
 /* ------------------------------------------------------------------ */
 /* Writing records                                                      */
@@ -309,7 +354,17 @@ struct damonrec_record_meta {
 	int64_t start_ns;
 };
 
-/** Create (truncate) @path, "-" for stdout, in @fmt: V2, V3, JSON or CSV. */
+/**
+ * Create (truncate) @path, "-" for stdout, in @fmt: V2, V3, JSON, CSV,
+ * DAMO or DAMO_JSON.  damo's formats hold each target's snapshots
+ * together: the writer keeps them in temporary files until close(), which
+ * writes the whole record (get_bytes() stays 0 until then).  Snapshots
+ * without a start time start at the previous one's end of that kdamond and
+ * target, the first at damonrec_first_start(); when @meta has no
+ * intervals, the record gets those damo infers (sample 5 ms, the mean
+ * aggregation, update 1 s).  Ages are always numbers there (0 when the
+ * source has none): damo cannot read a null age next to intervals.
+ */
 struct damonrec_writer *damonrec_writer_open(const char *path,
 					     enum damonrec_format fmt,
 					     const struct damonrec_record_meta *meta);
@@ -324,6 +379,16 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 			      uint64_t count);
 /** Bytes written so far (for --split). */
 uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w);
+/**
+ * Whether the regions written carry ages (the default).  v3 says so in its
+ * header, so call it before the first write; EBUSY after.  Other formats
+ * take no notice.
+ */
+int damonrec_writer_set_age(struct damonrec_writer *w, bool age);
+/** damo formats: the data_source of target @id of kdamond @kdamond ("unknown"). */
+int damonrec_writer_set_data_source(struct damonrec_writer *w,
+				    unsigned int kdamond, uint64_t id,
+				    const char *source);
 /** Flush, write the END frame (v3), close; -1 if anything failed. Frees @w. */
 int damonrec_writer_close(struct damonrec_writer *w);
 /**

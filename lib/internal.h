@@ -79,6 +79,7 @@ struct damonrec_target {
  */
 struct damonrec_snapshot {
 	int64_t time;
+	int64_t start;			/* INT64_MIN: not in the record */
 	unsigned int kdamond;
 	uint64_t lost_before;
 	struct damonrec_target *targets;
@@ -365,6 +366,7 @@ static inline void dr_ns_to_ts(int64_t ns, int64_t *sec, int64_t *nsec)
 struct v3_state;
 struct json_state;
 struct text_state;
+struct damo_state;
 
 struct damonrec_reader {
 	int fd;
@@ -391,6 +393,7 @@ struct damonrec_reader {
 	bool start_known;
 	uint64_t lost;
 	bool has_end;
+	bool age;		/* regions carry ages */
 
 	struct damonrec_snapshot *snap;
 
@@ -404,6 +407,7 @@ struct damonrec_reader {
 	struct v3_state *v3;
 	struct json_state *json;
 	struct text_state *text;
+	struct damo_state *damo;
 };
 
 static inline uint64_t dr_off(const struct damonrec_reader *r)
@@ -463,5 +467,23 @@ int dr_perf_open(struct damonrec_reader *r);
 int dr_perf_next(struct damonrec_reader *r,
 		 const struct damonrec_snapshot **s);
 void dr_text_free(struct damonrec_reader *r);
+int dr_damo_open(struct damonrec_reader *r);
+int dr_damo_next(struct damonrec_reader *r);
+void dr_damo_free(struct damonrec_reader *r);
+const char *dr_damo_source(const struct damonrec_reader *r, unsigned int k,
+			   uint64_t id);
+unsigned int dr_damo_dropped(const struct damonrec_reader *r);
+
+/* The damo writer (write_damo.c), driven by writer.c. */
+struct damo_writer;
+struct damo_writer *dr_damo_writer_new(bool compress,
+				       const struct damonrec_record_meta *meta);
+int dr_damo_writer_add(struct damo_writer *dw,
+		       const struct damonrec_snapshot *s);
+int dr_damo_writer_source(struct damo_writer *dw, unsigned int k, uint64_t id,
+			  const char *src);
+/* Write the whole record to @fd; adds the bytes written to *@bytes. */
+int dr_damo_writer_finish(struct damo_writer *dw, int fd, uint64_t *bytes);
+void dr_damo_writer_free(struct damo_writer *dw);
 
 #endif /* DAMONREC_INTERNAL_H */

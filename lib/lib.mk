@@ -27,7 +27,9 @@ LIB_SAN_A := $(BUILD)/asan/lib/$(LIB_NAME).a
 LIB_CPPFLAGS = $(CPPFLAGS) -DDAMONREC_BUILD -DDAMONREC_VERSION='"$(VERSION)"'
 LIB_CFLAGS = $(EXTRA_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden
 # Libraries the library needs; other parts may append (e.g. for device.c).
-LIB_LDLIBS += -pthread
+# zlib reads and writes damo's json_compressed records.
+LIB_LDLIBS += -lz -pthread
+DEB_PACKAGES += zlib1g-dev
 
 ALL_TARGETS += $(LIB_SO) $(LIB_SO_LINKS) $(LIB_A) $(LIB_PC)
 INSTALL_TARGETS += install-lib

@@ -29,6 +29,8 @@ static const struct {
 	{ DAMONREC_FORMAT_JSON, "json" },
 	{ DAMONREC_FORMAT_CSV, "csv" },
 	{ DAMONREC_FORMAT_PERF_SCRIPT, "perf-script" },
+	{ DAMONREC_FORMAT_DAMO, "damo" },
+	{ DAMONREC_FORMAT_DAMO_JSON, "damo-json" },
 };
 
 const char *damonrec_format_name(enum damonrec_format fmt)
@@ -118,4 +120,16 @@ size_t dr_fmt_i64(char *p, int64_t v)
 		return 1 + dr_fmt_u64(p + 1, 0 - (uint64_t)v);
 	}
 	return dr_fmt_u64(p, (uint64_t)v);
+}
+
+int64_t damonrec_first_start(int64_t first_end, int64_t last_end, uint64_t n,
+			     uint64_t aggr_us)
+{
+	double mean;
+
+	if (n < 2)
+		return first_end - (int64_t)(aggr_us ? aggr_us : 100000) * 1000;
+	/* As damo computes it: in floating point, then truncated. */
+	mean = (double)(last_end - first_end) / (double)(n - 1);
+	return (int64_t)((double)first_end - mean);
 }

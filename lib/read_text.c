@@ -19,6 +19,7 @@ struct text_event {
 	unsigned int kd;
 	uint64_t tid;
 	uint32_t nr_regions;		/* perf only */
+	bool has_age;			/* perf only: the age field is there */
 	struct damonrec_region reg;
 };
 
@@ -412,6 +413,7 @@ static int perf_parse(const char *line, size_t len, struct text_event *ev,
 	}
 	skip_sp(&p, end);
 	ev->reg.age = 0;
+	ev->has_age = p < end;
 	if (p < end && !parse_u32(&p, end, &ev->reg.age)) {
 		*err = "bad age";
 		return -1;
@@ -608,6 +610,8 @@ int dr_perf_next(struct damonrec_reader *r,
 			return 0;
 		}
 		rc = perf_parse(line, len, &ev, key, sizeof(key), &err);
+		if (rc == 1 && ev.has_age)
+			r->age = true;
 		if (!rc)
 			continue;
 		if (rc < 0)

@@ -113,6 +113,7 @@ int dr_v3_open(struct damonrec_reader *r)
 			       "v3 header at offset 0: addr_shift %u is not below 64",
 			       p[24]);
 	st->shift = p[24];
+	r->age = dr_le16(p + 26) & V3_FLAG_AGE;
 	r->iv.sample_us = dr_le32(p + 28);
 	r->iv.aggr_us = dr_le32(p + 32);
 	r->iv.update_us = dr_le32(p + 36);

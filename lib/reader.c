@@ -176,12 +176,20 @@ static int detect(struct damonrec_reader *r)
 	if (is_text(p, (size_t)n)) {
 		for (i = 0; i < (size_t)n && strchr(" \t\r\n", p[i]); i++)
 			;
-		if (i < (size_t)n && (p[i] == '{' || p[i] == '['))
-			r->fmt = DAMONREC_FORMAT_JSON;	/* '[': to say it is not ours */
+		if (i < (size_t)n && p[i] == '[')
+			r->fmt = DAMONREC_FORMAT_DAMO_JSON;
+		else if (i < (size_t)n && p[i] == '{')
+			r->fmt = DAMONREC_FORMAT_JSON;
 		else if ((size_t)n >= 8 && !memcmp(p, "time_ns,", 8))
 			r->fmt = DAMONREC_FORMAT_CSV;
 		else
 			r->fmt = DAMONREC_FORMAT_PERF_SCRIPT;
+		return 0;
+	}
+	/* A zlib stream (RFC 1950 header): damo's json_compressed. */
+	if (n >= 2 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 &&
+	    ((p[0] << 8) | p[1]) % 31 == 0) {
+		r->fmt = DAMONREC_FORMAT_DAMO;
 		return 0;
 	}
 	/* v0 has no magic: a first snapshot with a valid time and targets. */
@@ -196,7 +204,7 @@ static int detect(struct damonrec_reader *r)
 		}
 	}
 	dr_fail(r, EBADMSG, 0,
-		"unknown format at offset 0: no damonrec magic, and not a v0, JSON, CSV or perf-script record");
+		"unknown format at offset 0: no damonrec magic, and not a v0, JSON, CSV, perf-script or damo record");
 	return 0;
 }
 
@@ -211,6 +219,8 @@ static bool format_readable(enum damonrec_format fmt)
 	case DAMONREC_FORMAT_JSON:
 	case DAMONREC_FORMAT_CSV:
 	case DAMONREC_FORMAT_PERF_SCRIPT:
+	case DAMONREC_FORMAT_DAMO:
+	case DAMONREC_FORMAT_DAMO_JSON:
 	case DAMONREC_FORMAT_AUTO:
 		return true;
 	}
@@ -263,9 +273,16 @@ static struct damonrec_reader *reader_new(int fd, bool own,
 	case DAMONREC_FORMAT_PERF_SCRIPT:
 		ret = dr_perf_open(r);
 		break;
+	case DAMONREC_FORMAT_DAMO:
+	case DAMONREC_FORMAT_DAMO_JSON:
+		ret = dr_damo_open(r);
+		break;
 	default:
 		break;
 	}
+	/* Formats whose regions always carry an age. */
+	r->age = r->fmt == DAMONREC_FORMAT_JSON || r->fmt == DAMONREC_FORMAT_CSV ||
+		 r->age;
 	/* Content errors wait for next(); I/O and memory errors fail now. */
 	if (ret < 0 && r->failed && r->err != EBADMSG && r->err != ENODATA)
 		goto fail_io;
@@ -321,6 +338,7 @@ void damonrec_reader_close(struct damonrec_reader *r)
 	dr_v3_free(r);
 	dr_json_free(r);
 	dr_text_free(r);
+	dr_damo_free(r);
 	damonrec_snapshot_free(r->snap);
 	free(r->buf);
 	if (r->own_fd)
@@ -375,6 +393,10 @@ int damonrec_reader_next(struct damonrec_reader *r,
 	case DAMONREC_FORMAT_PERF_SCRIPT:
 		ret = dr_perf_next(r, &s);
 		break;
+	case DAMONREC_FORMAT_DAMO:
+	case DAMONREC_FORMAT_DAMO_JSON:
+		ret = dr_damo_next(r);
+		break;
 	default:
 		ret = dr_fail(r, EINVAL, 0, "no format to read");
 		break;
@@ -422,4 +444,20 @@ uint64_t damonrec_reader_get_lost(const struct damonrec_reader *r)
 bool damonrec_reader_has_end(const struct damonrec_reader *r)
 {
 	return r->has_end;
+}
+
+bool damonrec_reader_has_age(const struct damonrec_reader *r)
+{
+	return r->age;
+}
+
+const char *damonrec_reader_get_data_source(const struct damonrec_reader *r,
+					    unsigned int kdamond, uint64_t id)
+{
+	return dr_damo_source(r, kdamond, id);
+}
+
+unsigned int damonrec_reader_get_dropped(const struct damonrec_reader *r)
+{
+	return dr_damo_dropped(r);
 }

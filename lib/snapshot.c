@@ -10,7 +10,11 @@
 
 struct damonrec_snapshot *damonrec_snapshot_new(void)
 {
-	return calloc(1, sizeof(struct damonrec_snapshot));
+	struct damonrec_snapshot *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->start = INT64_MIN;
+	return s;
 }
 
 void damonrec_snapshot_free(struct damonrec_snapshot *s)
@@ -27,6 +31,7 @@ void damonrec_snapshot_clear(struct damonrec_snapshot *s)
 	if (!s)
 		return;
 	s->time = 0;
+	s->start = INT64_MIN;
 	s->kdamond = 0;
 	s->lost_before = 0;
 	s->nr_targets = 0;
@@ -41,6 +46,16 @@ int64_t damonrec_snapshot_get_time(const struct damonrec_snapshot *s)
 void damonrec_snapshot_set_time(struct damonrec_snapshot *s, int64_t ns)
 {
 	s->time = ns;
+}
+
+int64_t damonrec_snapshot_get_start_time(const struct damonrec_snapshot *s)
+{
+	return s->start;
+}
+
+void damonrec_snapshot_set_start_time(struct damonrec_snapshot *s, int64_t ns)
+{
+	s->start = ns;
 }
 
 unsigned int damonrec_snapshot_get_kdamond(const struct damonrec_snapshot *s)
@@ -223,6 +238,7 @@ int dr_snap_copy(struct damonrec_snapshot *dst,
 		dst->cap_targets = src->nr_targets;
 	}
 	dst->time = src->time;
+	dst->start = src->start;
 	dst->kdamond = src->kdamond;
 	dst->lost_before = src->lost_before;
 	if (src->nr_regions)

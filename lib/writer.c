@@ -52,6 +52,9 @@ struct damonrec_writer {
 
 	/* JSON */
 	bool json_first;
+
+	/* damo */
+	struct damo_writer *damo;
 };
 
 static int wr_flush(struct damonrec_writer *w)
@@ -986,6 +989,7 @@ static void writer_free(struct damonrec_writer *w)
 		damonrec_snapshot_free(w->kd[i].ref);
 		free(w->kd[i].model);
 	}
+	dr_damo_writer_free(w->damo);
 	free(w->kd);
 	free(w->pay);
 	free(w->buf);
@@ -1026,6 +1030,13 @@ static struct damonrec_writer *writer_new(int fd, bool own,
 	case DAMONREC_FORMAT_JSON:
 		rc = json_header(w, meta);
 		break;
+	case DAMONREC_FORMAT_DAMO:
+	case DAMONREC_FORMAT_DAMO_JSON:
+		w->damo = dr_damo_writer_new(fmt == DAMONREC_FORMAT_DAMO, meta);
+		if (!w->damo)
+			w->err = errno ? errno : ENOMEM;
+		rc = w->damo ? 0 : -1;
+		break;
 	default:
 		rc = wr_str(w, "time_ns,kdamond,target,start,end,nr_accesses,age\n");
 		break;
@@ -1045,7 +1056,8 @@ static bool format_writable(enum damonrec_format fmt)
 {
 	return fmt == DAMONREC_FORMAT_V2 || fmt == DAMONREC_FORMAT_V3 ||
 	       fmt == DAMONREC_FORMAT_V4 ||
-	       fmt == DAMONREC_FORMAT_JSON || fmt == DAMONREC_FORMAT_CSV;
+	       fmt == DAMONREC_FORMAT_JSON || fmt == DAMONREC_FORMAT_CSV ||
+	       fmt == DAMONREC_FORMAT_DAMO || fmt == DAMONREC_FORMAT_DAMO_JSON;
 }
 
 struct damonrec_writer *damonrec_writer_open_fd(int fd,
@@ -1115,6 +1127,16 @@ int damonrec_writer_write(struct damonrec_writer *w,
 	case DAMONREC_FORMAT_JSON:
 		rc = json_write(w, s);
 		break;
+	case DAMONREC_FORMAT_DAMO:
+	case DAMONREC_FORMAT_DAMO_JSON:
+		rc = dr_damo_writer_add(w->damo, s);
+		if (rc && errno == E2BIG)
+			return -1;	/* one target too many; not sticky */
+		if (rc) {
+			w->err = errno ? errno : EIO;
+			return wr_fail(w);
+		}
+		break;
 	default:
 		rc = csv_write(w, s);
 		break;
@@ -1162,6 +1184,40 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 	}
 }
 
+int damonrec_writer_set_age(struct damonrec_writer *w, bool age)
+{
+	unsigned char *h;
+
+	if (!w) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (w->fmt != DAMONREC_FORMAT_V3)
+		return 0;
+	/* The header is still in the buffer, nothing after it. */
+	if (w->bytes != V3_HEADER_SIZE || w->len != V3_HEADER_SIZE) {
+		errno = EBUSY;
+		return -1;
+	}
+	h = w->buf;
+	dr_put_le16(h + 26, age ? V3_FLAG_AGE : 0);
+	dr_put_le32(h + 60, dr_crc32(0, h, 60));
+	return 0;
+}
+
+int damonrec_writer_set_data_source(struct damonrec_writer *w,
+				    unsigned int kdamond, uint64_t id,
+				    const char *source)
+{
+	if (!w) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!w->damo)
+		return 0;
+	return dr_damo_writer_source(w->damo, kdamond, id, source);
+}
+
 uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w)
 {
 	return w->bytes;
@@ -1186,6 +1242,9 @@ static int writer_finish(struct damonrec_writer *w, bool complete)
 		/* Cut short: the last group whole, still without END. */
 		v4_end_group(w);
 	}
+	/* damo's record is whole either way: it has no END to leave out. */
+	if (!w->err && w->damo && dr_damo_writer_finish(w->damo, w->fd, &w->bytes))
+		w->err = errno ? errno : EIO;
 	if (!w->err)
 		wr_flush(w);
 	err = w->err;

@@ -133,11 +133,21 @@ static void test_detect(void)
 		       "detect: JSON after whitespace");
 		rd_close(&x);
 		rd_open(&x, "[{\"kdamond_idx\":0}]", 19, DAMONREC_FORMAT_AUTO);
-		ok(damonrec_reader_get_format(x.r) == DAMONREC_FORMAT_JSON &&
+		ok(damonrec_reader_get_format(x.r) == DAMONREC_FORMAT_DAMO_JSON &&
+		   damonrec_reader_next(x.r, NULL) == 0,
+		   "detect: a JSON array is damo's json (here a record without snapshots)");
+		rd_close(&x);
+		rd_open(&x, " [7]", 4, DAMONREC_FORMAT_AUTO);
+		ok(damonrec_reader_get_format(x.r) == DAMONREC_FORMAT_DAMO_JSON &&
 		   damonrec_reader_next(x.r, NULL) == -1 && errno == EBADMSG,
-		   "detect: a JSON array (damo's JSON) is JSON, and refused");
-		has_str(damonrec_reader_get_error_message(x.r), "expected '{' to open the record",
-			"detect: message says what a damonrec JSON record starts with");
+		   "detect: damo's json that is not an array of records is refused");
+		has_str(damonrec_reader_get_error_message(x.r), "damo record 1: expected '{', found '7'",
+			"detect: the message says what a damo record starts with");
+		rd_close(&x);
+		rd_open(&x, "\x78\x9c\x8b\x8e\x05\x00\x01\x15\x00\xb9", 10, DAMONREC_FORMAT_AUTO);
+		ok(damonrec_reader_get_format(x.r) == DAMONREC_FORMAT_DAMO &&
+		   damonrec_reader_next(x.r, NULL) == 0,
+		   "detect: a zlib stream is damo's json_compressed (here \"[]\")");
 		rd_close(&x);
 		rd_open(&x, "", 0, DAMONREC_FORMAT_AUTO);
 		is_int(damonrec_reader_get_format(x.r), DAMONREC_FORMAT_AUTO,
