@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "damofmt.h"
 #include "show.h"
 
 enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP };
@@ -23,7 +24,7 @@ struct show_args {
 	const char *file;
 	enum show_mode mode;
 	const char *mode_opt;		/* the option that chose mode */
-	bool csv, raw_numbers;
+	bool csv, raw_numbers, damo2;
 	const char *svg;		/* --heatmap=FILE.svg */
 	const char *color;
 	unsigned int rows, cols;	/* --resolution */
@@ -37,17 +38,20 @@ struct show_args {
 enum {
 	OPT_SUMMARY = 0x100, OPT_CSV, OPT_WSS, OPT_HEATMAP, OPT_TRANGE,
 	OPT_ARANGE, OPT_TARGET, OPT_MINACC, OPT_RESOL, OPT_COLOR, OPT_RAWNUM,
+	OPT_DAMO2,
 };
 
 static const struct argp_option options[] = {
-	{ NULL, 0, NULL, 0, "Output (default: damo report raw layout):", 1 },
+	{ NULL, 0, NULL, 0, "Output (default: what damo report access --raw_form prints):", 1 },
 	{ "summary", OPT_SUMMARY, NULL, 0, "Summarise the record", 1 },
 	{ "wss", OPT_WSS, NULL, 0, "Working-set size percentiles", 1 },
 	{ "heatmap", OPT_HEATMAP, "FILE.svg", OPTION_ARG_OPTIONAL,
 	  "Access heatmap on the terminal, or as an SVG image in FILE.svg", 1 },
 	{ "csv", OPT_CSV, NULL, 0, "CSV instead of text (regions, or --wss)", 1 },
 	{ "raw-numbers", OPT_RAWNUM, NULL, 0,
-	  "Plain numbers (ns, bytes) instead of human units", 1 },
+	  "Plain numbers (ns, bytes) instead of human units (damo's --raw_number)", 1 },
+	{ "damo2", OPT_DAMO2, NULL, 0,
+	  "The region listing in damo 2.x's \"report raw\" layout", 1 },
 	{ NULL, 0, NULL, 0, "Filters:", 2 },
 	{ "time-range", OPT_TRANGE, "START-END", 0,
 	  "Only snapshots in this time after the first one: 1s-3s, 2-, -500ms "
@@ -107,6 +111,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_RAWNUM:
 		a->raw_numbers = true;
+		return 0;
+	case OPT_DAMO2:
+		a->damo2 = true;
 		return 0;
 	case OPT_TRANGE:
 		if (parse_range(arg, dur_s, &a->t_lo, &a->t_hi))
@@ -373,10 +380,333 @@ static int src_result(struct src *s)
 	return nothing_matched(s);
 }
 
+/* stdin cannot be read twice: keep a copy in an unlinked temporary file. */
+static int spool_stdin(void)
+{
+	char buf[1 << 16];
+	FILE *tmp = tmpfile();
+	ssize_t n;
+	int fd;
+
+	if (!tmp)
+		return -1;
+	fd = dup(fileno(tmp));
+	fclose(tmp);
+	if (fd < 0)
+		return -1;
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (write(fd, buf, (size_t)n) != n) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* ------------------------------------------------------------------ */
-/* Default output: damo report raw                                      */
+/* Default output: damo report access --raw_form                        */
 /* ------------------------------------------------------------------ */
 
+/*
+ * damo lists a record target by target ("records"), each with all its
+ * snapshots.  A first pass finds the targets in the order they first
+ * appear, and what damo needs that the snapshots alone do not say: the
+ * first snapshot's start, inferred from the mean time between snapshots,
+ * and the data_source that damo writes after the snapshots.  Then one
+ * pass per target prints it.
+ */
+#define RAW_MAX_KEYS	4096
+#define RAW_OUT_BUF	(4u << 20)
+
+struct raw_key {
+	unsigned int kd;
+	uint64_t id;
+	uint64_t n;
+	int64_t first_end, last_end;
+	int64_t first_start;		/* INT64_MIN: infer it */
+	char source[64];
+};
+
+struct raw_scan {
+	struct raw_key *keys;
+	size_t nr;
+	bool age;
+	struct damonrec_intervals iv;
+};
+
+static struct raw_key *raw_key_of(struct raw_scan *sc, unsigned int kd,
+				  uint64_t id, size_t *hint)
+{
+	size_t i;
+
+	if (*hint < sc->nr && sc->keys[*hint].kd == kd && sc->keys[*hint].id == id)
+		return &sc->keys[*hint];
+	for (i = 0; i < sc->nr; i++)
+		if (sc->keys[i].kd == kd && sc->keys[i].id == id) {
+			*hint = i;
+			return &sc->keys[i];
+		}
+	return NULL;
+}
+
+static int raw_scan(const struct show_args *a, int fd, struct raw_scan *sc)
+{
+	const struct damonrec_snapshot *s;
+	struct src src;
+	size_t hint = 0, i, t;
+	int code, ret;
+
+	code = src_open(&src, a, fd);
+	if (code)
+		return code;
+	while ((ret = src_next(&src, &s)) == 1) {
+		unsigned int kd = damonrec_snapshot_get_kdamond(s);
+		int64_t end = damonrec_snapshot_get_time(s);
+
+		for (t = 0; t < damonrec_snapshot_get_nr_targets(s); t++) {
+			uint64_t id = damonrec_target_get_id(damonrec_snapshot_get_target(s, t));
+			struct raw_key *k = raw_key_of(sc, kd, id, &hint);
+
+			if (!k) {
+				if (sc->nr == RAW_MAX_KEYS) {
+					src_close(&src);
+					return err_msg(EXIT_ERR, "%s: more than %d targets to list; "
+						       "pick one with --target", a->file,
+						       RAW_MAX_KEYS);
+				}
+				k = &sc->keys[sc->nr++];
+				memset(k, 0, sizeof(*k));
+				k->kd = kd;
+				k->id = id;
+				k->first_end = end;
+				k->first_start = damonrec_snapshot_get_start_time(s);
+			}
+			k->n++;
+			k->last_end = end;
+		}
+	}
+	code = src_result(&src);
+	sc->age = damonrec_reader_has_age(src.r);
+	damonrec_reader_get_intervals(src.r, &sc->iv);
+	for (i = 0; i < sc->nr; i++) {
+		const char *ds = damonrec_reader_get_data_source(src.r, sc->keys[i].kd,
+								 sc->keys[i].id);
+
+		snprintf(sc->keys[i].source, sizeof(sc->keys[i].source), "%s",
+			 ds ? ds : "unknown");
+	}
+	src_close(&src);
+	return code;
+}
+
+/* One snapshot of one target, as damo prints it. */
+static void raw_block(struct obuf *ob, const struct damonrec_target *t,
+		      double start, double end, double base, bool raw, bool age)
+{
+	const struct damonrec_region *r = damonrec_target_get_regions(t);
+	size_t j, n = damonrec_target_get_nr_regions(t);
+	char b[64];
+	size_t l;
+
+	l = damo_fmt_time(b, start - base, raw);
+	ob_printf(ob, "monitoring_start:    %16.*s\n", (int)l, b);
+	l = damo_fmt_time(b, end - base, raw);
+	ob_printf(ob, "monitoring_end:      %16.*s\n", (int)l, b);
+	l = damo_fmt_time(b, end - start, raw);
+	ob_printf(ob, "monitoring_duration: %16.*s\n", (int)l, b);
+	ob_printf(ob, "target_id: %" PRIu64 "\nnr_regions: %zu\n"
+		  "# start_addr     end_addr        length  nr_accesses   age\n",
+		  damonrec_target_get_id(t), n);
+	for (j = 0; j < n; j++) {
+		/* "%012x-%012x (%12s) %11d %5d\n", by hand */
+		char *p = ob_room(ob, 128), *q;
+		char sz[48];
+		size_t szl, w;
+		uint64_t v;
+		int k;
+
+		if (ob->err)
+			return;
+		q = p;
+		for (k = 0; k < 2; k++) {
+			uint64_t x = k ? r[j].end : r[j].start;
+			int digits = 12;
+
+			while (digits < 16 && (x >> (4 * digits)))
+				digits++;
+			for (w = (size_t)digits; w > 0; w--) {
+				q[w - 1] = "0123456789abcdef"[x & 15];
+				x >>= 4;
+			}
+			q += digits;
+			*q++ = k ? ' ' : '-';
+		}
+		*q++ = '(';
+		szl = damo_fmt_size(sz, r[j].end - r[j].start, raw);
+		for (w = szl; w < 12; w++)
+			*q++ = ' ';
+		memcpy(q, sz, szl);
+		q += szl;
+		*q++ = ')';
+		*q++ = ' ';
+		v = r[j].nr_accesses;
+		szl = damo_fmt_u64(sz, v);
+		for (w = szl; w < 11; w++)
+			*q++ = ' ';
+		memcpy(q, sz, szl);
+		q += szl;
+		*q++ = ' ';
+		if (age) {
+			szl = damo_fmt_u64(sz, r[j].age);
+			for (w = szl; w < 5; w++)
+				*q++ = ' ';
+			memcpy(q, sz, szl);
+			q += szl;
+		} else {
+			memcpy(q, "   -1", 5);
+			q += 5;
+		}
+		*q++ = '\n';
+		ob->len += (size_t)(q - p);
+	}
+	ob_str(ob, "\n", 1);
+}
+
+static int raw_print_key(const struct show_args *a, int fd, const struct raw_scan *sc,
+			 const struct raw_key *k, struct obuf *ob)
+{
+	const struct damonrec_snapshot *s;
+	bool first = true;
+	double base = 0, prev_end = 0;
+	struct src src;
+	int code, ret;
+	size_t t;
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_SET);
+	code = src_open(&src, a, fd);
+	if (code)
+		return code;
+	while ((ret = src_next(&src, &s)) == 1 && !ob->err) {
+		int64_t st;
+		double start, end;
+
+		if (damonrec_snapshot_get_kdamond(s) != k->kd)
+			continue;
+		for (t = 0; t < damonrec_snapshot_get_nr_targets(s); t++) {
+			const struct damonrec_target *tg = damonrec_snapshot_get_target(s, t);
+
+			if (damonrec_target_get_id(tg) != k->id)
+				continue;
+			end = (double)damonrec_snapshot_get_time(s);
+			st = damonrec_snapshot_get_start_time(s);
+			if (st != INT64_MIN)
+				start = (double)st;
+			else if (!first)
+				start = prev_end;
+			else
+				start = (double)damonrec_first_start(k->first_end, k->last_end,
+								     k->n, sc->iv.aggr_us);
+			if (first) {
+				char b[64];
+				size_t l = damo_fmt_time(b, start, a->raw_numbers);
+
+				base = start;
+				ob_printf(ob, "base_time_absolute: %.*s\ndata source: %s\n\n",
+					  (int)l, b, k->source);
+				first = false;
+			}
+			raw_block(ob, tg, start, end, base, a->raw_numbers, sc->age);
+			prev_end = end;
+			break;
+		}
+	}
+	code = src_result(&src);
+	src_close(&src);
+	return code;
+}
+
+/* Lines in what was written: damo's pager check. */
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t c = 0;
+	const char *e = p + n;
+
+	while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+static int show_raw(const struct show_args *a)
+{
+	struct raw_scan sc = { 0 };
+	struct obuf ob;
+	int fd = -1, code;
+	size_t i;
+
+	if (!strcmp(a->file, "-")) {
+		fd = spool_stdin();
+		if (fd < 0)
+			return err_msg(EXIT_ERR, "cannot buffer standard input: %s",
+				       strerror(errno));
+	}
+	sc.keys = calloc(RAW_MAX_KEYS, sizeof(*sc.keys));
+	if (!sc.keys || ob_init(&ob, STDOUT_FILENO, RAW_OUT_BUF)) {
+		free(sc.keys);
+		if (fd >= 0)
+			close(fd);
+		return err_msg(EXIT_ERR, "out of memory");
+	}
+	code = raw_scan(a, fd, &sc);
+	fflush(stdout);
+	g.stdout_used = true;
+	if (!sc.nr && code == EXIT_OK)
+		ob_printf(&ob, "No record in %s\n", a->file);
+	for (i = 0; i < sc.nr && !ob.err; i++) {
+		int c = raw_print_key(a, fd, &sc, &sc.keys[i], &ob);
+
+		if (c) {
+			code = c;
+			break;
+		}
+	}
+	/*
+	 * damo prints through a pager when the text has more lines than the
+	 * terminal (50 when not on one), and otherwise with print(), which
+	 * adds a newline.
+	 */
+	if (!ob.err && ob.len < ob.cap && !ob.flushed) {
+		unsigned int lim = 50;
+		struct winsize ws;
+
+		if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+			lim = ws.ws_row;
+		if (count_lines(ob.buf, ob.len) - (sc.nr ? 0 : 1) <= lim)
+			ob_str(&ob, "\n", 1);
+	}
+	ob_flush(&ob);
+	if (ob.err && code == EXIT_OK && ob.err != EPIPE)
+		code = err_msg(EXIT_ERR, "writing standard output: %s", strerror(ob.err));
+	ob_free(&ob);
+	free(sc.keys);
+	if (fd >= 0)
+		close(fd);
+	return code;
+}
+
+/* The layout of damo 2.x's "report raw" (--damo2). */
 static const char *tfmt(char *b, size_t n, int64_t ns, bool raw)
 {
 	if (raw) {
@@ -386,7 +716,7 @@ static const char *tfmt(char *b, size_t n, int64_t ns, bool raw)
 	return fmt_time(b, n, ns);
 }
 
-static int show_raw(const struct show_args *a)
+static int show_raw_damo2(const struct show_args *a)
 {
 	const struct damonrec_snapshot *s;
 	struct damonrec_intervals iv;
@@ -791,39 +1121,6 @@ static int show_wss(const struct show_args *a)
 /* --heatmap                                                            */
 /* ------------------------------------------------------------------ */
 
-/* stdin cannot be read twice: keep a copy in an unlinked temporary file. */
-static int spool_stdin(void)
-{
-	char buf[1 << 16];
-	FILE *tmp = tmpfile();
-	ssize_t n;
-	int fd;
-
-	if (!tmp)
-		return -1;
-	fd = dup(fileno(tmp));
-	fclose(tmp);
-	if (fd < 0)
-		return -1;
-	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (write(fd, buf, (size_t)n) != n) {
-			close(fd);
-			return -1;
-		}
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static unsigned int term_columns(void)
 {
 	struct winsize ws;
@@ -993,6 +1290,8 @@ int cmd_show(int argc, char **argv)
 		die_usage("--csv goes with the region listing or --wss");
 	if ((a.rows || a.color) && a.mode != MODE_HEATMAP)
 		die_usage("--resolution and --color go with --heatmap");
+	if (a.damo2 && (a.mode != MODE_RAW || a.csv || g.json))
+		die_usage("--damo2 goes with the region listing alone");
 	if (a.min_accesses && a.mode != MODE_WSS && a.mode != MODE_SUMMARY)
 		die_usage("--min-accesses goes with --wss or --summary");
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
@@ -1010,6 +1309,8 @@ int cmd_show(int argc, char **argv)
 			return show_export(&a, DAMONREC_FORMAT_JSON);
 		if (a.csv)
 			return show_export(&a, DAMONREC_FORMAT_CSV);
+		if (a.damo2)
+			return show_raw_damo2(&a);
 		return show_raw(&a);
 	}
 }

@@ -4,25 +4,37 @@
 
 load helpers
 
-@test "show: default output is damo's report raw layout" {
+@test "show: default output is damo's report access --raw_form" {
 	gen -f v3 -n 3 -r 4 damon.data
 	run damonctl show
 	assert_success
 	assert_line --index 0 --regexp '^base_time_absolute: '
-	assert_line --index 1 'monitoring_start:                0 ns'
-	assert_line --index 2 'monitoring_end:            100.000 ms'
-	assert_line --index 3 'monitoring_duration:       100.000 ms'
-	assert_line --index 4 'target_id: 0'
-	assert_line --index 5 'nr_regions: 4'
-	assert_line --index 6 '# start_addr     end_addr        length  nr_accesses   age'
-	assert_line --index 7 '7f0000000000-7f0000200000 (   2.000 MiB)          20     0'
-	assert_line --index 8 '7f0000200000-7f0000400000 (   2.000 MiB)           1     0'
+	assert_line --index 1 'data source: unknown'
+	assert_line --index 2 'monitoring_start:                0 ns'
+	assert_line --index 3 'monitoring_end:                100 ms'
+	assert_line --index 4 'monitoring_duration:           100 ms'
+	assert_line --index 5 'target_id: 0'
+	assert_line --index 6 'nr_regions: 4'
+	assert_line --index 7 '# start_addr     end_addr        length  nr_accesses   age'
+	assert_line --index 8 '7f0000000000-7f0000200000 (   2.000 MiB)          20     0'
+	assert_line --index 9 '7f0000200000-7f0000400000 (   2.000 MiB)           1     0'
 	# Snapshot 2 (bats drops blank lines from \$lines): the hot region
 	# moved up; ages count the snapshots a region stayed the same.
-	assert_line --index 11 'monitoring_start:          100.000 ms'
-	assert_line --index 17 '7f0000000000-7f0000200000 (   2.000 MiB)           1     0'
-	assert_line --index 18 '7f0000200000-7f0000400000 (   2.000 MiB)          20     0'
-	assert_line --index 20 '7f0000600000-7f0000800000 (   2.000 MiB)           0     1'
+	assert_line --index 12 'monitoring_start:              100 ms'
+	assert_line --index 18 '7f0000000000-7f0000200000 (   2.000 MiB)           1     0'
+	assert_line --index 19 '7f0000200000-7f0000400000 (   2.000 MiB)          20     0'
+	assert_line --index 21 '7f0000600000-7f0000800000 (   2.000 MiB)           0     1'
+}
+
+@test "show --damo2 keeps damo 2.x's layout" {
+	gen -f v3 -n 3 -r 4 damon.data
+	run damonctl show --damo2
+	assert_success
+	assert_line --index 1 'monitoring_start:                0 ns'
+	assert_line --index 2 'monitoring_end:            100.000 ms'
+	refute_line 'data source: unknown'
+	run damonctl show --damo2 --wss
+	assert_failure 2
 }
 
 @test "show --raw-numbers prints ns and bytes" {
@@ -41,11 +53,19 @@ load helpers
 	gen -f v1 -n 5 -r 3 -t 2 a.v1
 	gen -f v0 -n 5 -r 3 -t 2 a.v0
 	damonctl show --raw-numbers a.v2 > want
-	for f in a.v3 a.json a.csv a.v1 a.v0; do
+	# v2 and older carry no ages (damo's -1), nor does a v3 made of them.
+	grep -q ' -1$' want
+	for f in a.v3 a.v1 a.v0; do
 		run damonctl show --raw-numbers "$f"
 		assert_success
-		# v2-family inputs have no intervals: the first start equals its end.
 		assert_equal "$output" "$(cat want)"
+	done
+	# JSON and CSV always carry ages: 0 there.
+	sed 's/ -1$/  0/' want > want0
+	for f in a.json a.csv; do
+		run damonctl show --raw-numbers "$f"
+		assert_success
+		assert_equal "$output" "$(cat want0)"
 	done
 }
 
