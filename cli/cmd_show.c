@@ -495,7 +495,8 @@ static int raw_scan(const struct show_args *a, int fd, struct raw_scan *sc)
 			k->last_end = end;
 		}
 	}
-	code = src_result(&src);
+	/* A bad record is reported once, after its listing. */
+	code = sc->nr ? EXIT_OK : src_result(&src);
 	sc->age = damonrec_reader_has_age(src.r);
 	damonrec_reader_get_intervals(src.r, &sc->iv);
 	for (i = 0; i < sc->nr; i++) {
@@ -582,8 +583,39 @@ static void raw_block(struct obuf *ob, const struct damonrec_target *t,
 	ob_str(ob, "\n", 1);
 }
 
+/* Lines in what was written: damo's pager check. */
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t c = 0;
+	const char *e = p + n;
+
+	while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+/*
+ * damo prints through a pager when the text has more lines than the
+ * terminal (50 when not on one), and otherwise with print(), which adds a
+ * newline.  @skip: lines printed apart ("No record in FILE").
+ */
+static void raw_pager_newline(struct obuf *ob, uint64_t skip)
+{
+	unsigned int lim = 50;
+	struct winsize ws;
+
+	if (ob->err || ob->flushed)
+		return;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		lim = ws.ws_row;
+	if (count_lines(ob->buf, ob->len) - skip <= lim)
+		ob_str(ob, "\n", 1);
+}
+
 static int raw_print_key(const struct show_args *a, int fd, const struct raw_scan *sc,
-			 const struct raw_key *k, struct obuf *ob)
+			 const struct raw_key *k, struct obuf *ob, bool last)
 {
 	const struct damonrec_snapshot *s;
 	bool first = true;
@@ -631,22 +663,17 @@ static int raw_print_key(const struct show_args *a, int fd, const struct raw_sca
 			break;
 		}
 	}
-	code = src_result(&src);
+	code = EXIT_OK;
+	if (last) {
+		int e = errno;	/* of the reader, for src_result() */
+
+		raw_pager_newline(ob, 0);
+		ob_flush(ob);
+		errno = e;
+		code = src_result(&src);
+	}
 	src_close(&src);
 	return code;
-}
-
-/* Lines in what was written: damo's pager check. */
-static uint64_t count_lines(const char *p, size_t n)
-{
-	uint64_t c = 0;
-	const char *e = p + n;
-
-	while ((p = memchr(p, '\n', (size_t)(e - p)))) {
-		c++;
-		p++;
-	}
-	return c;
 }
 
 static int show_raw(const struct show_args *a)
@@ -674,28 +701,10 @@ static int show_raw(const struct show_args *a)
 	g.stdout_used = true;
 	if (!sc.nr && code == EXIT_OK)
 		ob_printf(&ob, "No record in %s\n", a->file);
-	for (i = 0; i < sc.nr && !ob.err; i++) {
-		int c = raw_print_key(a, fd, &sc, &sc.keys[i], &ob);
-
-		if (c) {
-			code = c;
-			break;
-		}
-	}
-	/*
-	 * damo prints through a pager when the text has more lines than the
-	 * terminal (50 when not on one), and otherwise with print(), which
-	 * adds a newline.
-	 */
-	if (!ob.err && ob.len < ob.cap && !ob.flushed) {
-		unsigned int lim = 50;
-		struct winsize ws;
-
-		if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-			lim = ws.ws_row;
-		if (count_lines(ob.buf, ob.len) - (sc.nr ? 0 : 1) <= lim)
-			ob_str(&ob, "\n", 1);
-	}
+	for (i = 0; i < sc.nr && !ob.err && code == EXIT_OK; i++)
+		code = raw_print_key(a, fd, &sc, &sc.keys[i], &ob, i + 1 == sc.nr);
+	if (!sc.nr)
+		raw_pager_newline(&ob, 1);
 	ob_flush(&ob);
 	if (ob.err && code == EXIT_OK && ob.err != EPIPE)
 		code = err_msg(EXIT_ERR, "writing standard output: %s", strerror(ob.err));

@@ -380,9 +380,9 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 /** Bytes written so far (for --split). */
 uint64_t damonrec_writer_get_bytes(const struct damonrec_writer *w);
 /**
- * Whether the regions written carry ages (the default).  v3 says so in its
- * header, so call it before the first write; EBUSY after.  Other formats
- * take no notice.
+ * Whether the regions written carry ages (the default).  v3 and v4 say so
+ * in their header, so call it before the first write; EBUSY after.  Other
+ * formats take no notice.
  */
 int damonrec_writer_set_age(struct damonrec_writer *w, bool age);
 /** damo formats: the data_source of target @id of kdamond @kdamond ("unknown"). */

@@ -1192,9 +1192,9 @@ int damonrec_writer_set_age(struct damonrec_writer *w, bool age)
 		errno = EINVAL;
 		return -1;
 	}
-	if (w->fmt != DAMONREC_FORMAT_V3)
+	if (w->fmt != DAMONREC_FORMAT_V3 && w->fmt != DAMONREC_FORMAT_V4)
 		return 0;
-	/* The header is still in the buffer, nothing after it. */
+	/* The header (the same in v4) is still in the buffer, nothing after it. */
 	if (w->bytes != V3_HEADER_SIZE || w->len != V3_HEADER_SIZE) {
 		errno = EBUSY;
 		return -1;
