@@ -435,6 +435,9 @@ struct raw_key {
 	int64_t first_end, last_end;
 	int64_t first_start;		/* INT64_MIN: infer it */
 	char source[64];
+	/* while listing it */
+	bool started;
+	double base, prev_end;
 };
 
 struct raw_scan {
@@ -614,60 +617,93 @@ static void raw_pager_newline(struct obuf *ob, uint64_t skip)
 		ob_str(ob, "\n", 1);
 }
 
-static int raw_print_key(const struct show_args *a, int fd, const struct raw_scan *sc,
-			 const struct raw_key *k, struct obuf *ob, bool last)
+/* One target's snapshot: its header first, then its block. */
+static void raw_target(const struct show_args *a, const struct raw_scan *sc,
+		       struct raw_key *k, const struct damonrec_snapshot *s,
+		       const struct damonrec_target *tg, struct obuf *ob)
+{
+	double start, end = (double)damonrec_snapshot_get_time(s);
+	int64_t st = damonrec_snapshot_get_start_time(s);
+
+	if (st != INT64_MIN)
+		start = (double)st;
+	else if (k->started)
+		start = k->prev_end;
+	else
+		start = (double)damonrec_first_start(k->first_end, k->last_end, k->n,
+						     sc->iv.aggr_us);
+	if (!k->started) {
+		char b[64];
+		size_t l = damo_fmt_time(b, start, a->raw_numbers);
+
+		k->base = start;
+		ob_printf(ob, "base_time_absolute: %.*s\ndata source: %s\n\n",
+			  (int)l, b, k->source);
+		k->started = true;
+	}
+	raw_block(ob, tg, start, end, k->base, a->raw_numbers, sc->age);
+	k->prev_end = end;
+}
+
+/*
+ * List target @k, or with @k NULL every target as its snapshots come (a
+ * pipe, read once: a target's first snapshot then starts an aggregation
+ * interval before its end, and the data source is not known yet).
+ */
+static int raw_list(const struct show_args *a, int fd, struct raw_scan *sc,
+		    struct raw_key *k, struct obuf *ob, bool last)
 {
 	const struct damonrec_snapshot *s;
-	bool first = true;
-	double base = 0, prev_end = 0;
+	size_t t, hint = 0;
 	struct src src;
 	int code, ret;
-	size_t t;
 
 	if (fd >= 0)
 		lseek(fd, 0, SEEK_SET);
 	code = src_open(&src, a, fd);
 	if (code)
 		return code;
+	if (!k)
+		damonrec_reader_get_intervals(src.r, &sc->iv);
 	while ((ret = src_next(&src, &s)) == 1 && !ob->err) {
-		int64_t st;
-		double start, end;
+		unsigned int kd = damonrec_snapshot_get_kdamond(s);
 
-		if (damonrec_snapshot_get_kdamond(s) != k->kd)
+		if (k && kd != k->kd)
 			continue;
 		for (t = 0; t < damonrec_snapshot_get_nr_targets(s); t++) {
 			const struct damonrec_target *tg = damonrec_snapshot_get_target(s, t);
+			uint64_t id = damonrec_target_get_id(tg);
+			struct raw_key *kk = k;
 
-			if (damonrec_target_get_id(tg) != k->id)
+			if (k && id != k->id)
 				continue;
-			end = (double)damonrec_snapshot_get_time(s);
-			st = damonrec_snapshot_get_start_time(s);
-			if (st != INT64_MIN)
-				start = (double)st;
-			else if (!first)
-				start = prev_end;
-			else
-				start = (double)damonrec_first_start(k->first_end, k->last_end,
-								     k->n, sc->iv.aggr_us);
-			if (first) {
-				char b[64];
-				size_t l = damo_fmt_time(b, start, a->raw_numbers);
-
-				base = start;
-				ob_printf(ob, "base_time_absolute: %.*s\ndata source: %s\n\n",
-					  (int)l, b, k->source);
-				first = false;
+			if (!k) {
+				sc->age = damonrec_reader_has_age(src.r);
+				kk = raw_key_of(sc, kd, id, &hint);
+				if (!kk && sc->nr < RAW_MAX_KEYS) {
+					kk = &sc->keys[sc->nr++];
+					memset(kk, 0, sizeof(*kk));
+					kk->kd = kd;
+					kk->id = id;
+					kk->n = 1;
+					snprintf(kk->source, sizeof(kk->source), "unknown");
+				}
+				if (!kk)
+					continue;
+				kk->first_end = kk->last_end = damonrec_snapshot_get_time(s);
 			}
-			raw_block(ob, tg, start, end, base, a->raw_numbers, sc->age);
-			prev_end = end;
-			break;
+			raw_target(a, sc, kk, s, tg, ob);
+			if (k)
+				break;
 		}
 	}
 	code = EXIT_OK;
 	if (last) {
 		int e = errno;	/* of the reader, for src_result() */
 
-		raw_pager_newline(ob, 0);
+		if (!sc->nr && src.ret == 0)
+			ob_printf(ob, "No record in %s\n", a->file);
+		raw_pager_newline(ob, sc->nr ? 0 : 1);
 		ob_flush(ob);
 		errno = e;
 		code = src_result(&src);
@@ -679,16 +715,14 @@ static int raw_print_key(const struct show_args *a, int fd, const struct raw_sca
 static int show_raw(const struct show_args *a)
 {
 	struct raw_scan sc = { 0 };
+	struct stat st;
 	struct obuf ob;
 	int fd = -1, code;
 	size_t i;
 
-	if (!strcmp(a->file, "-")) {
-		fd = spool_stdin();
-		if (fd < 0)
-			return err_msg(EXIT_ERR, "cannot buffer standard input: %s",
-				       strerror(errno));
-	}
+	/* Standard input: read it twice when it is a file, else once. */
+	if (!strcmp(a->file, "-") && !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode))
+		fd = dup(STDIN_FILENO);
 	sc.keys = calloc(RAW_MAX_KEYS, sizeof(*sc.keys));
 	if (!sc.keys || ob_init(&ob, STDOUT_FILENO, RAW_OUT_BUF)) {
 		free(sc.keys);
@@ -696,15 +730,19 @@ static int show_raw(const struct show_args *a)
 			close(fd);
 		return err_msg(EXIT_ERR, "out of memory");
 	}
-	code = raw_scan(a, fd, &sc);
 	fflush(stdout);
 	g.stdout_used = true;
-	if (!sc.nr && code == EXIT_OK)
-		ob_printf(&ob, "No record in %s\n", a->file);
-	for (i = 0; i < sc.nr && !ob.err && code == EXIT_OK; i++)
-		code = raw_print_key(a, fd, &sc, &sc.keys[i], &ob, i + 1 == sc.nr);
-	if (!sc.nr)
-		raw_pager_newline(&ob, 1);
+	if (!strcmp(a->file, "-") && fd < 0) {
+		code = raw_list(a, -1, &sc, NULL, &ob, true);
+	} else {
+		code = raw_scan(a, fd, &sc);
+		if (!sc.nr && code == EXIT_OK) {
+			ob_printf(&ob, "No record in %s\n", a->file);
+			raw_pager_newline(&ob, 1);
+		}
+		for (i = 0; i < sc.nr && !ob.err && code == EXIT_OK; i++)
+			code = raw_list(a, fd, &sc, &sc.keys[i], &ob, i + 1 == sc.nr);
+	}
 	ob_flush(&ob);
 	if (ob.err && code == EXIT_OK && ob.err != EPIPE)
 		code = err_msg(EXIT_ERR, "writing standard output: %s", strerror(ob.err));

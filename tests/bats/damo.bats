@@ -133,3 +133,18 @@ JSON
 	run bash -c "'$DAMONCTL' show '$FIX/perf.script' | tail -c 3 | od -An -c"
 	refute_output --regexp '\\n +\\n +\\n'
 }
+
+@test "damo: show - lists a file on standard input as damo does, a pipe as it comes" {
+	run bash -c "'$DAMONCTL' show - < '$FIX/perf.script' | cmp - '$FIX/perf.script.raw'"
+	assert_success
+	# A pipe is read once: every target's first snapshot starts one
+	# aggregation interval (here damo's default 100 ms) before its end.
+	run bash -c "cat '$FIX/damo.json_compressed' | '$DAMONCTL' show -"
+	assert_success
+	assert_line --index 0 'base_time_absolute: 1 h 25 m 23.398 s'
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^base_time_absolute')" 2
+	gen -f v2 -n 3 -r 2 r.v2
+	run bash -c "cat r.v2 | '$DAMONCTL' show --raw-numbers -"
+	assert_line --index 2 'monitoring_start:                   0'
+	assert_line --index 3 'monitoring_end:             100000000'
+}
