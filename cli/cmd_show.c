@@ -182,9 +182,10 @@ static const struct argp show_argp = {
 	"  damonctl show --heatmap=heat.svg --resolution 200x100\n"
 	"  damonctl show --wss --json\n"
 	"  damonctl show --time-range 1s-2s --target 0 --csv\n\n"
-	"A record that is cut short or corrupt is shown up to its last good "
-	"snapshot, then one error line gives the byte offset, and the exit "
-	"status is 3.",
+	"A record that is cut short or corrupt (a v3 or v4 record without its "
+	"END frame too) is shown up to its last good snapshot, then one error "
+	"line gives the byte offset, and the exit status is 3.  Filters that "
+	"leave nothing say so, with exit status 1.",
 	children, NULL, NULL
 };
 
