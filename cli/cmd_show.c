@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -18,7 +19,7 @@
 #include "damofmt.h"
 #include "show.h"
 
-enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP };
+enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP, MODE_NR_REGIONS };
 
 struct show_args {
 	const char *file;
@@ -33,18 +34,23 @@ struct show_args {
 	uint64_t t_lo, t_hi;		/* ns after the first snapshot */
 	uint64_t a_lo, a_hi;
 	uint64_t target;
+	bool range_set;
+	int range[3];			/* --range START,END,STEP */
+	long exclude;			/* --exclude-samples; -1: damo's 20 */
 };
 
 enum {
 	OPT_SUMMARY = 0x100, OPT_CSV, OPT_WSS, OPT_HEATMAP, OPT_TRANGE,
 	OPT_ARANGE, OPT_TARGET, OPT_MINACC, OPT_RESOL, OPT_COLOR, OPT_RAWNUM,
-	OPT_DAMO2,
+	OPT_DAMO2, OPT_RANGE, OPT_EXCLUDE, OPT_NR_REGIONS,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Output (default: what damo report access --raw_form prints):", 1 },
 	{ "summary", OPT_SUMMARY, NULL, 0, "Summarise the record", 1 },
-	{ "wss", OPT_WSS, NULL, 0, "Working-set size percentiles", 1 },
+	{ "wss", OPT_WSS, NULL, 0, "Working-set size percentiles, as damo report wss", 1 },
+	{ "nr-regions", OPT_NR_REGIONS, NULL, 0,
+	  "Percentiles of the number of regions per target, as damo report nr_regions", 1 },
 	{ "heatmap", OPT_HEATMAP, "FILE.svg", OPTION_ARG_OPTIONAL,
 	  "Access heatmap on the terminal, or as an SVG image in FILE.svg", 1 },
 	{ "csv", OPT_CSV, NULL, 0, "CSV instead of text (regions, or --wss)", 1 },
@@ -63,6 +69,12 @@ static const struct argp_option options[] = {
 	{ "min-accesses", OPT_MINACC, "N", 0,
 	  "--wss and --summary: count regions with at least N accesses as "
 	  "working set (default 1)", 3 },
+	{ "range", OPT_RANGE, "START,END,STEP", 0,
+	  "--wss, --nr-regions: the percentiles START, START+STEP, ... below END "
+	  "(damo's -r; default 0,101,25)", 3 },
+	{ "exclude-samples", OPT_EXCLUDE, "N", 0,
+	  "--wss, --nr-regions: leave out each target's first N snapshots, as "
+	  "damo does (default 20)", 3 },
 	{ "resolution", OPT_RESOL, "ROWSxCOLS", 0,
 	  "--heatmap: time rows x address columns (default 40x80 on a terminal, "
 	  "200x100 for SVG)", 3 },
@@ -96,6 +108,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_WSS:
 		set_mode(a, MODE_WSS, "--wss");
 		return 0;
+	case OPT_NR_REGIONS:
+		set_mode(a, MODE_NR_REGIONS, "--nr-regions");
+		return 0;
 	case OPT_HEATMAP:
 		set_mode(a, MODE_HEATMAP, "--heatmap");
 		if (arg) {
@@ -114,6 +129,25 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_DAMO2:
 		a->damo2 = true;
+		return 0;
+	case OPT_RANGE: {
+		int lo, hi, step;
+		char c1, c2, end;
+
+		if (sscanf(arg, "%d%c%d%c%d%c", &lo, &c1, &hi, &c2, &step, &end) != 5 ||
+		    c1 != ',' || c2 != ',' || lo < 0 || hi > 1000 || lo >= hi || step < 1)
+			die_usage("--range '%s': give START,END,STEP, e.g. 0,101,25 (percentiles "
+				  "START to below END)", arg);
+		a->range[0] = lo;
+		a->range[1] = hi;
+		a->range[2] = step;
+		a->range_set = true;
+		return 0;
+	}
+	case OPT_EXCLUDE:
+		if (parse_u64(arg, &v) || v > INT32_MAX)
+			die_usage("--exclude-samples '%s': give a number of snapshots", arg);
+		a->exclude = (long)v;
 		return 0;
 	case OPT_TRANGE:
 		if (parse_range(arg, dur_s, &a->t_lo, &a->t_hi))
@@ -1079,58 +1113,211 @@ static int show_summary(const struct show_args *a)
 /* --wss                                                                */
 /* ------------------------------------------------------------------ */
 
-static int show_wss(const struct show_args *a)
+#define WSS_MAX_KEYS	256
+
+/* damo's format_sz() of a mean, a float there. */
+static void damo_fmt_size_d(char *b, size_t n, double v, bool raw)
 {
-	static const double pcts[] = { 0, 25, 50, 75, 90, 95, 99, 100 };
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int i;
+
+	if (raw) {
+		snprintf(b, n, "%lld", (long long)v);
+		return;
+	}
+	for (i = 5; i >= 0; i--)
+		if (v > ldexp(1, 10 * (i + 1))) {
+			snprintf(b, n, "%.3f %s", v / ldexp(1, 10 * (i + 1)), units[i]);
+			return;
+		}
+	snprintf(b, n, "%lld B", (long long)v);
+}
+
+struct wss_key {
+	unsigned int kd;
+	uint64_t id;
+	uint64_t seen;
+	struct damonrec_wss *w;
+};
+
+/* Sizes of a target's distribution at damo's index for percentile @p. */
+static uint64_t key_pct(struct wss_key *k, int p)
+{
+	uint64_t len = damonrec_wss_get_count(k->w);
+	uint64_t i = (uint64_t)(p / 100.0 * (double)len);
+
+	return damonrec_wss_get_nth(k->w, i >= len ? len - 1 : i);
+}
+
+/* damo's "report nr_regions": target by target, not collapsed. */
+static void show_nr_regions(const struct show_args *a, struct wss_key *keys, size_t nk,
+			    int lo, int hi, int step)
+{
+	size_t i;
+	int p;
+
+	if (g.json) {
+		json_begin(stdout);
+		json_obj_open(NULL);
+		json_arr_open("targets");
+	} else if (a->csv) {
+		printf("kdamond,target,percentile,regions\n");
+	} else {
+		printf("# <percentile> <# regions>\n");
+	}
+	for (i = 0; i < nk; i++) {
+		struct wss_key *k = &keys[i];
+		uint64_t n = damonrec_wss_get_count(k->w), sum = 0, j;
+
+		for (j = 0; j < n; j++)
+			sum += damonrec_wss_get_nth(k->w, j);
+		if (g.json) {
+			json_obj_open(NULL);
+			json_u64("kdamond", k->kd);
+			json_u64("target", k->id);
+			json_u64("snapshots", n);
+			json_u64("average", n ? sum / n : 0);
+			json_arr_open("percentiles");
+			for (p = lo; n && p < hi; p += step) {
+				json_obj_open(NULL);
+				json_u64("percentile", (uint64_t)p);
+				json_u64("regions", key_pct(k, p));
+				json_obj_close();
+			}
+			json_arr_close();
+			json_obj_close();
+			continue;
+		}
+		if (a->csv) {
+			for (p = lo; n && p < hi; p += step)
+				printf("%u,%" PRIu64 ",%d,%" PRIu64 "\n", k->kd, k->id, p,
+				       key_pct(k, p));
+			continue;
+		}
+		printf("# target_id\t%" PRIu64 "\n", k->id);
+		if (!n) {
+			printf("# no snapshot\n");
+			continue;
+		}
+		/* '%d' of a float mean: truncated */
+		printf("# avr:\t%" PRIu64 "\n", (uint64_t)((double)sum / (double)n));
+		for (p = lo; p < hi; p += step)
+			printf("%d\t%" PRIu64 "\n", p, key_pct(k, p));
+	}
+	if (g.json) {
+		json_arr_close();
+		json_obj_close();
+		json_end();
+	}
+}
+
+/*
+ * damo's "report wss": per target, the first --exclude-samples snapshots
+ * left out, the working-set size of each other one; each target's sizes
+ * sorted, then the targets summed index by index (damo collapses them);
+ * percentiles at index int(p / 100 * count).
+ */
+static int show_wss(const struct show_args *a, bool nr_regions)
+{
 	uint32_t min_acc = a->min_accesses ? (uint32_t)a->min_accesses : 1;
+	uint64_t exclude = a->exclude < 0 ? 20 : (uint64_t)a->exclude;
+	int lo = a->range_set ? a->range[0] : 0, hi = a->range_set ? a->range[1] : 101,
+	    step = a->range_set ? a->range[2] : 25;
 	const struct damonrec_snapshot *s;
-	struct damonrec_wss *wss;
+	struct wss_key keys[WSS_MAX_KEYS];
+	size_t nk = 0, hint = 0, i, j, t;
+	uint64_t len = 0, count = 0, max_val = 0;
 	long double sum = 0;
-	uint64_t count = 0, avg;
+	double per_col;
 	struct src src;
-	int code, ret;
-	size_t i, j;
-	char b[48];
+	int code, ret, p;
+	char b[64];
 
 	code = src_open(&src, a, -1);
 	if (code)
 		return code;
-	wss = damonrec_wss_new(min_acc);
-	if (!wss) {
-		src_close(&src);
-		return err_msg(EXIT_ERR, "out of memory");
-	}
 	while ((ret = src_next(&src, &s)) == 1) {
-		uint64_t ws = 0;
+		unsigned int kd = damonrec_snapshot_get_kdamond(s);
 
-		for (i = 0; i < damonrec_snapshot_get_nr_targets(s); i++) {
-			const struct damonrec_target *t = damonrec_snapshot_get_target(s, i);
-			const struct damonrec_region *r = damonrec_target_get_regions(t);
-			size_t n = damonrec_target_get_nr_regions(t);
+		for (t = 0; t < damonrec_snapshot_get_nr_targets(s); t++) {
+			const struct damonrec_target *tg = damonrec_snapshot_get_target(s, t);
+			const struct damonrec_region *r = damonrec_target_get_regions(tg);
+			size_t n = damonrec_target_get_nr_regions(tg);
+			uint64_t id = damonrec_target_get_id(tg), ws = 0;
+			struct wss_key *k = NULL;
 
-			for (j = 0; j < n; j++)
-				if (r[j].nr_accesses >= min_acc)
+			if (hint < nk && keys[hint].kd == kd && keys[hint].id == id)
+				k = &keys[hint];
+			for (i = 0; !k && i < nk; i++)
+				if (keys[i].kd == kd && keys[i].id == id) {
+					k = &keys[i];
+					hint = i;
+				}
+			if (!k) {
+				if (nk == WSS_MAX_KEYS) {
+					src_close(&src);
+					code = err_msg(EXIT_ERR, "%s: more than %d targets; pick one "
+						       "with --target", a->file, WSS_MAX_KEYS);
+					goto out;
+				}
+				k = &keys[nk];
+				k->kd = kd;
+				k->id = id;
+				k->seen = 0;
+				k->w = damonrec_wss_new(min_acc);
+				if (!k->w) {
+					src_close(&src);
+					code = err_msg(EXIT_ERR, "out of memory");
+					goto out;
+				}
+				hint = nk++;
+			}
+			if (k->seen++ < exclude)
+				continue;
+			for (j = 0; j < n && !nr_regions; j++)
+				if (r[j].nr_accesses >= min_acc && r[j].end > r[j].start)
 					ws += r[j].end - r[j].start;
+			if (nr_regions)
+				ws = n;
+			if (damonrec_wss_add_size(k->w, ws)) {
+				src_close(&src);
+				code = err_msg(EXIT_ERR, "out of memory");
+				goto out;
+			}
+			sum += ws;
+			count++;
 		}
-		sum += ws;
-		count++;
-		damonrec_wss_add(wss, s);
 	}
-	avg = count ? (uint64_t)(sum / count + 0.5L) : 0;
+	for (i = 0; i < nk; i++)
+		if (damonrec_wss_get_count(keys[i].w) > len)
+			len = damonrec_wss_get_count(keys[i].w);
+
+	/* The collapsed, sorted sizes: value at index @idx. */
+#define COLLAPSED(idx) ({						\
+		uint64_t v_ = 0;					\
+		for (j = 0; j < nk; j++)				\
+			if ((idx) < damonrec_wss_get_count(keys[j].w))	\
+				v_ += damonrec_wss_get_nth(keys[j].w, (idx)); \
+		v_; })
+#define PCT_IDX(p) ({ uint64_t i_ = (uint64_t)((p) / 100.0 * (double)len);	\
+		i_ >= len ? len - 1 : i_; })
+
 	if (damonrec_reader_get_format(src.r) == DAMONREC_FORMAT_AUTO) {
 		/* Not a record at all: only the error line. */
+	} else if (nr_regions) {
+		show_nr_regions(a, keys, nk, lo, hi, step);
 	} else if (g.json) {
 		json_begin(stdout);
 		json_obj_open(NULL);
 		json_u64("min_accesses", min_acc);
-		json_u64("snapshots", count);
-		/* In whole bytes, as every other size. */
-		json_u64("average", avg);
+		json_u64("excluded", exclude);
+		json_u64("snapshots", len);
+		json_u64("average", len ? (uint64_t)(sum / len) : 0);
 		json_arr_open("percentiles");
-		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		for (p = lo; len && p < hi; p += step) {
 			json_obj_open(NULL);
-			json_double("percentile", pcts[i]);
-			json_u64("bytes", damonrec_wss_get_percentile(wss, pcts[i]));
+			json_double("percentile", p);
+			json_u64("bytes", COLLAPSED(PCT_IDX(p)));
 			json_obj_close();
 		}
 		json_arr_close();
@@ -1138,30 +1325,44 @@ static int show_wss(const struct show_args *a)
 		json_end();
 	} else if (a->csv) {
 		printf("percentile,bytes\n");
-		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++)
-			printf("%g,%" PRIu64 "\n", pcts[i],
-			       damonrec_wss_get_percentile(wss, pcts[i]));
+		for (p = lo; len && p < hi; p += step)
+			printf("%d,%" PRIu64 "\n", p, COLLAPSED(PCT_IDX(p)));
 	} else {
-		printf("# <percentile> <wss>\n");
-		printf("# snapshots: %" PRIu64 ", regions with %u or more accesses\n",
-		       count, min_acc);
-		if (count)
-			printf("# avr:\t%s\n", a->raw_numbers ?
-			       (snprintf(b, sizeof(b), "%" PRIu64, avg), b) :
-			       fmt_size(b, sizeof(b), avg));
-		for (i = 0; count && i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-			uint64_t v = damonrec_wss_get_percentile(wss, pcts[i]);
+		/* damo's text, bars of 59 columns included */
+		printf("# target_id\t0\n# <percentile> <wss>\n");
+		if (!len) {
+			printf("# no snapshot\n");
+		} else {
+			damo_fmt_size_d(b, sizeof(b), (double)(sum / len), a->raw_numbers);
+			printf("# avr:\t%s\n", b);
+			for (p = lo; p < hi; p += step) {
+				uint64_t v = COLLAPSED(PCT_IDX(p));
 
-			if (a->raw_numbers)
-				snprintf(b, sizeof(b), "%" PRIu64, v);
-			else
-				fmt_size(b, sizeof(b), v);
-			printf("%3g %15s\n", pcts[i], b);
+				if (v >= max_val)
+					max_val = v;
+			}
+			per_col = max_val > 0 ? (double)max_val / 59 : 1;
+			for (p = lo; p < hi; p += step) {
+				uint64_t v = COLLAPSED(PCT_IDX(p));
+				int cols = (int)((double)v / per_col), c;
+				char sz[48];
+
+				sz[damo_fmt_size(sz, v, a->raw_numbers)] = '\0';
+				printf("%3d %15s |", p, sz);
+				for (c = 0; c < 59; c++)
+					putchar(c < cols ? '*' : ' ');
+				printf("|\n");
+			}
 		}
 	}
-	damonrec_wss_free(wss);
+#undef COLLAPSED
+#undef PCT_IDX
+	(void)count;
 	code = src_result(&src);
 	src_close(&src);
+out:
+	for (i = 0; i < nk; i++)
+		damonrec_wss_free(keys[i].w);
 	return code;
 }
 
@@ -1326,7 +1527,7 @@ out:
 int cmd_show(int argc, char **argv)
 {
 	static char obuf[1 << 20];
-	struct show_args a = { .min_accesses = 0 };
+	struct show_args a = { .min_accesses = 0, .exclude = -1 };
 
 	if (parse_args(&show_argp, argc, argv, &a, NULL))
 		return EXIT_OK;
@@ -1335,11 +1536,13 @@ int cmd_show(int argc, char **argv)
 	if (a.csv && g.json)
 		die_usage("--csv and --json exclude each other");
 	if (a.csv && (a.mode == MODE_SUMMARY || a.mode == MODE_HEATMAP))
-		die_usage("--csv goes with the region listing or --wss");
+		die_usage("--csv goes with the region listing, --wss or --nr-regions");
 	if ((a.rows || a.color) && a.mode != MODE_HEATMAP)
 		die_usage("--resolution and --color go with --heatmap");
 	if (a.damo2 && (a.mode != MODE_RAW || a.csv || g.json))
 		die_usage("--damo2 goes with the region listing alone");
+	if ((a.range_set || a.exclude >= 0) && a.mode != MODE_WSS && a.mode != MODE_NR_REGIONS)
+		die_usage("--range and --exclude-samples go with --wss or --nr-regions");
 	if (a.min_accesses && a.mode != MODE_WSS && a.mode != MODE_SUMMARY)
 		die_usage("--min-accesses goes with --wss or --summary");
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
@@ -1348,7 +1551,9 @@ int cmd_show(int argc, char **argv)
 	case MODE_SUMMARY:
 		return show_summary(&a);
 	case MODE_WSS:
-		return show_wss(&a);
+		return show_wss(&a, false);
+	case MODE_NR_REGIONS:
+		return show_wss(&a, true);
 	case MODE_HEATMAP:
 		return show_heatmap(&a);
 	case MODE_RAW:

@@ -408,7 +408,11 @@ struct damonrec_wss;
 struct damonrec_wss *damonrec_wss_new(uint32_t min_accesses);
 void damonrec_wss_free(struct damonrec_wss *w);
 int damonrec_wss_add(struct damonrec_wss *w, const struct damonrec_snapshot *s);
+/** Add one working-set size of @bytes (computed by the caller). */
+int damonrec_wss_add_size(struct damonrec_wss *w, uint64_t bytes);
 size_t damonrec_wss_get_count(const struct damonrec_wss *w);
+/** The @idx-th smallest size added (0-based); ERANGE past the count. */
+uint64_t damonrec_wss_get_nth(struct damonrec_wss *w, uint64_t idx);
 /** Working-set size at percentile @pct (0 to 100) over the snapshots added. */
 uint64_t damonrec_wss_get_percentile(struct damonrec_wss *w, double pct);
 

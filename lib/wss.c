@@ -144,6 +144,34 @@ int damonrec_wss_add(struct damonrec_wss *w, const struct damonrec_snapshot *s)
 	return 0;
 }
 
+int damonrec_wss_add_size(struct damonrec_wss *w, uint64_t bytes)
+{
+	if (w->nr_pending == WSS_PENDING && merge_pending(w))
+		return -1;
+	w->pending[w->nr_pending++] = bytes;
+	w->total++;
+	return 0;
+}
+
+uint64_t damonrec_wss_get_nth(struct damonrec_wss *w, uint64_t idx)
+{
+	uint64_t seen = 0;
+	size_t i;
+
+	if (idx >= w->total) {
+		errno = ERANGE;
+		return 0;
+	}
+	if (merge_pending(w))
+		return 0;	/* errno ENOMEM */
+	for (i = 0; i < w->nr_bins; i++) {
+		seen += w->bins[i].count;
+		if (idx < seen)
+			return w->bins[i].size;
+	}
+	return w->bins[w->nr_bins - 1].size;
+}
+
 size_t damonrec_wss_get_count(const struct damonrec_wss *w)
 {
 	return (size_t)w->total;

@@ -148,3 +148,21 @@ JSON
 	assert_line --index 2 'monitoring_start:                   0'
 	assert_line --index 3 'monitoring_end:             100000000'
 }
+
+@test "damo: --wss and --nr-regions give damo's report wss and report nr_regions" {
+	for f in damo.json_compressed perf.script; do
+		diff -u "$FIX/$f.wss" <(damonctl show --wss "$FIX/$f")
+		diff -u "$FIX/$f.wss-r" <(damonctl show --wss --range 0,101,10 \
+			--min-accesses 9 --raw-numbers "$FIX/$f")
+		diff -u "$FIX/$f.nr_regions" <(damonctl show --nr-regions --range 0,101,10 "$FIX/$f")
+	done
+	# damo leaves out each target's first 20 snapshots
+	run damonctl show --wss --exclude-samples 40 "$FIX/perf.script"
+	assert_success
+	assert_line '# no snapshot'
+	run damonctl show --summary --range 0,100,10 "$FIX/perf.script"
+	assert_failure 2
+	run damonctl show --wss --range 10,5,1 "$FIX/perf.script"
+	assert_failure 2
+	assert_output --partial 'give START,END,STEP'
+}
