@@ -79,6 +79,23 @@ static void watch_tree(const char *dir)
 	closedir(d);
 }
 
+/* After a rename of @from to @to: the watched paths under it, renamed. */
+static void rename_watches(const char *from, const char *to)
+{
+	size_t n = strlen(from);
+	char p[PATH_MAX];
+	int wd;
+
+	for (wd = 0; wd < MAX_WATCH; wd++) {
+		if (!wpath[wd] || strncmp(wpath[wd], from, n) ||
+		    (wpath[wd][n] && wpath[wd][n] != '/'))
+			continue;
+		snprintf(p, sizeof(p), "%s%s", to, wpath[wd] + n);
+		free(wpath[wd]);
+		wpath[wd] = strdup(p);
+	}
+}
+
 static void rm_tree(const char *dir)
 {
 	struct dirent *de;
@@ -151,11 +168,17 @@ static void resize(const char *dir, const char *kind, long n)
 		snprintf(name, sizeof(name), ".new%ld", i);
 		mkd(dir, name, tmp);
 		populate(kind, tmp);
+		/*
+		 * Watched before it is renamed in: a write into it right
+		 * after it appears must not go unseen.  Watches follow the
+		 * directories; only their names change.
+		 */
+		watch_tree(tmp);
 		if (rename(tmp, p)) {
 			perror(p);
 			exit(1);
 		}
-		watch_tree(p);
+		rename_watches(tmp, p);
 	}
 	for (i = n;; i++) {
 		snprintf(p, sizeof(p), "%s/%ld", dir, i);
