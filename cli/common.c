@@ -27,8 +27,13 @@ static FILE *real_stderr(void);
 /* The first error of a write to standard output, 0 while there is none. */
 static int stdout_errno;
 
+/* Set once finish_stdout() closed it: nothing may touch it then. */
+static bool stdout_closed;
+
 bool flush_stdout(void)
 {
+	if (stdout_closed)
+		return stdout_errno != 0;
 	errno = 0;
 	if (fflush(stdout) && !stdout_errno)
 		stdout_errno = errno ? errno : EIO;
@@ -37,7 +42,7 @@ bool flush_stdout(void)
 
 bool stdout_failed(void)
 {
-	if (!stdout_errno && ferror(stdout)) {
+	if (!stdout_errno && !stdout_closed && ferror(stdout)) {
 		/* glibc writes the buffer again, which gives the errno. */
 		errno = 0;
 		fflush(stdout);
@@ -115,6 +120,17 @@ void note(const char *fmt, ...)
 int finish_stdout(int code)
 {
 	flush_stdout();
+	/*
+	 * The close too: some file systems report their errors there.  With
+	 * nothing left to write, EBADF only says stdout was closed from the
+	 * start: whatever wrote to it has failed and said so already.
+	 */
+	if (!stdout_failed()) {
+		errno = 0;
+		if (fclose(stdout) && errno != EBADF && !stdout_errno)
+			stdout_errno = errno ? errno : EIO;
+		stdout_closed = true;
+	}
 	/* A reader that went away (SIGPIPE ignored) is not an error. */
 	if (!stdout_failed() || stdout_errno == EPIPE)
 		return code;

@@ -40,6 +40,16 @@ load helpers
 	done
 }
 
+@test "a closed standard output is an error too" {
+	gen -f v3 -n 3 -r 4 r.data
+	for args in --version "show r.data" "show --summary r.data"; do
+		run bash -c "'$DAMONCTL' $args >&-"
+		assert_failure 1
+		assert_output --partial "writing standard output: Bad file descriptor"
+		assert_one_line
+	done
+}
+
 @test "show: a v3 record without its END frame is cut short: exit 3 after all of it" {
 	gen -f v3 -n 5 -r 4 r.data
 	# The END frame of this record is the last 8 bytes.
