@@ -30,7 +30,7 @@ static const struct argp_option options[] = {
 	  "directory); an empty PATH clears it", 0 },
 	{ "no-path", OPT_NO_PATH, NULL, 0,
 	  "Clear the output path: recordings then stream through read()", 0 },
-	{ "format", OPT_FORMAT, "v2|v3", 0, "Set the record format", 0 },
+	{ "format", OPT_FORMAT, "v2|v3|v4", 0, "Set the record format", 0 },
 	{ 0 }
 };
 
@@ -53,8 +53,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_FORMAT:
 		if (damonrec_format_parse(arg, &a->format) ||
-		    (a->format != DAMONREC_FORMAT_V2 && a->format != DAMONREC_FORMAT_V3))
-			die_usage("--format '%s': the device records v2 or v3", arg);
+		    (a->format != DAMONREC_FORMAT_V2 && a->format != DAMONREC_FORMAT_V3 &&
+		     a->format != DAMONREC_FORMAT_V4))
+			die_usage("--format '%s': the device records v2, v3 or v4", arg);
 		a->set_format = true;
 		return 0;
 	case ARGP_KEY_ARG:

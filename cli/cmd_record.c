@@ -87,7 +87,7 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0,
 	  "Write the record to FILE (default damon.data); '-' streams it to "
 	  "standard output", 1 },
-	{ "format", OPT_FORMAT, "v2|v3", 0, "Record format (default v3)", 1 },
+	{ "format", OPT_FORMAT, "v2|v3|v4", 0, "Record format (default v3)", 1 },
 	{ "buf", 'b', "BYTES", 0,
 	  "Device buffer size, 1K to 4M (default: the device's setting)", 1 },
 	{ "split", OPT_SPLIT, "SIZE|TIME", 0,
@@ -164,8 +164,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_FORMAT:
 		if (damonrec_format_parse(arg, &a->format) ||
-		    (a->format != DAMONREC_FORMAT_V2 && a->format != DAMONREC_FORMAT_V3))
-			die_usage("--format '%s': record writes v2 or v3", arg);
+		    (a->format != DAMONREC_FORMAT_V2 && a->format != DAMONREC_FORMAT_V3 &&
+		     a->format != DAMONREC_FORMAT_V4))
+			die_usage("--format '%s': record writes v2, v3 or v4", arg);
 		return 0;
 	case 'b':
 		a->buf = parse_buf_size(arg);

@@ -158,6 +158,7 @@ struct drec_out_wait {
  * @tp_last: target address of the last event (5.15 only).
  * @scratch: encoded targets of the snapshot being committed.
  * @scratch_cap: capacity of @scratch.
+ * @model: version 4: the adaptive models of its file index.
  */
 struct drec_kdamond {
 	spinlock_t lock;
@@ -185,6 +186,7 @@ struct drec_kdamond {
 	unsigned long tp_last;
 	u8 *scratch;
 	size_t scratch_cap;
+	struct drec_rc_model *model;
 };
 
 /**
@@ -244,6 +246,8 @@ struct drec_kdamond {
  * @v3_prev_ns: time of the previous snapshot committed (or start_ns); the
  *	next one is given a later time.
  * @v3_next_idx: next v3 kdamond index.
+ * @v4_group: version 4: the group of frames being written.
+ * @v4_prev_delta: version 4: the time delta of the previous snapshot.
  * @read_lock: serializes readers.
  * @readq: readers and pollers wait here.
  * @kd_lock: serializes claiming and reclaiming kdamond slots.
@@ -306,6 +310,8 @@ struct drec {
 	u64 stop_ns;
 	u64 v3_prev_ns;
 	u32 v3_next_idx;
+	struct drec_v4_group v4_group;
+	u64 v4_prev_delta;
 
 	struct mutex read_lock;
 	wait_queue_head_t readq;

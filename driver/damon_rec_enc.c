@@ -14,6 +14,9 @@
 
 #include "damon_rec_enc.h"
 
+#define DREC_RC_REGION drec_region
+#include "damon_rec_rc.h"
+
 static const char drec_magic[16] = "damon_recfmt_ver";
 
 /**
@@ -95,13 +98,14 @@ void drec_v2_header(u8 *hdr)
  * @st: the START request, for the DAMON intervals (each fits 32 bits).
  * @start_ns: CLOCK_REALTIME at start.
  * @flags: DREC_V3_FLAG_* (DREC_V3_FLAG_AGE when regions carry their age).
+ * @version: 3, or DREC_V4_VERSION (the same header).
  */
 void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns,
-		    u16 flags)
+		    u16 flags, u32 version)
 {
 	memset(hdr, 0, DREC_V3_HDR_LEN);
 	memcpy(hdr, drec_magic, sizeof(drec_magic));
-	drec_put_le32(hdr + 16, 3);
+	drec_put_le32(hdr + 16, version);
 	drec_put_le16(hdr + 20, DREC_V3_HDR_LEN);
 	hdr[22] = 1;				/* little-endian */
 	hdr[23] = 64;				/* addresses coded on 64 bits */
@@ -369,4 +373,148 @@ size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len)
 	p += len;
 	drec_put_le32(p, ~drec_crc32(~0U, out, p - out));
 	return p + 4 - out;
+}
+
+/**
+ * drec_v4_model_size() - the size of a kdamond's version 4 models
+ *
+ * Return: sizeof(struct drec_rc_model).
+ */
+size_t drec_v4_model_size(void)
+{
+	return sizeof(struct drec_rc_model);
+}
+
+/**
+ * drec_v4_model_init() - set a kdamond's models to their start
+ * @m: the models (drec_v4_model_size() bytes).
+ */
+void drec_v4_model_init(struct drec_rc_model *m)
+{
+	drec_rc_model_init(m);
+}
+
+/**
+ * drec_v4_encode_targets() - the body of a version 4 SNAPSHOT payload
+ * @p: where to write.
+ * @room: bytes there.
+ * @s: the snapshot; its regions are sorted, non-empty and non-overlapping
+ *	within each target.
+ * @ref: the same kdamond's previous committed snapshot, or NULL.
+ * @m: the kdamond's models, updated.
+ *
+ * Codes the ages bit, the targets and their regions through the models.
+ * Bounded work: a fixed number of binary decisions per target and region.
+ *
+ * @len: out: bytes written.
+ *
+ * Return: false when they did not fit in @room (the models are then
+ * spent: the snapshot must be dropped, and the next one coded with fresh
+ * models after a LOST frame).
+ */
+bool drec_v4_encode_targets(u8 *p, size_t room, const struct drec_snap *s,
+			   const struct drec_snap *ref,
+			   struct drec_rc_model *m, size_t *len)
+{
+	struct drec_rc_enc e;
+	bool ages = false;
+	u32 i, ri = 0;
+
+	for (i = 0; i < s->nr_regions; i++)
+		ages |= s->regions[i].age != 0;
+	drec_rc_enc_init(&e, p, p + room);
+	drec_rc_bit(&e, &m->ages, ages);
+	drec_rc_num(&e, m, DREC_RC_NTARGETS, s->nr_targets);
+	for (i = 0; i < s->nr_targets; i++) {
+		const struct drec_target *t = &s->targets[i];
+		const struct drec_region *rr = NULL;
+		u32 nr_ref = 0;
+		bool place = ref && i < ref->nr_targets;
+
+		if (ref) {
+			/* Targets come in increasing id order. */
+			while (ri < ref->nr_targets &&
+			       ref->targets[ri].id < t->id)
+				ri++;
+			if (ri < ref->nr_targets &&
+			    ref->targets[ri].id == t->id) {
+				rr = &ref->regions[ref->targets[ri].first];
+				nr_ref = ref->targets[ri].nr_regions;
+			}
+		}
+		drec_rc_target(&e, m, place, place ? ref->targets[i].id : 0,
+			       t->id, t->nr_regions, nr_ref);
+		drec_rc_regions(&e, m, &s->regions[t->first], t->nr_regions,
+				rr, nr_ref, ages, DREC_V3_ADDR_SHIFT);
+	}
+	*len = drec_rc_finish(&e);
+	return !e.overflow;
+}
+
+/**
+ * drec_v4_group_init() - a new group (after the header or a CHECK frame)
+ * @g: the group.
+ */
+void drec_v4_group_init(struct drec_v4_group *g)
+{
+	g->crc = ~0U;
+	g->bytes = 0;
+	g->snaps = 0;
+}
+
+/**
+ * drec_v4_account() - count a frame into its group
+ * @check: room for DREC_V4_CHECK_LEN bytes.
+ * @g: the group.
+ * @type: the frame's type.
+ * @p: the frame's bytes, or NULL to count none (the caller passes each
+ *	piece of the frame, @type for the last one, 0 for the others).
+ * @len: their number.
+ *
+ * Return: when @type is not 0 and the frame ends the group, the size of
+ * the CHECK frame written at @check (the group then starts afresh);
+ * otherwise 0.
+ */
+size_t drec_v4_account(u8 *check, struct drec_v4_group *g, u8 type,
+		       const u8 *p, size_t len)
+{
+	if (len) {
+		g->crc = drec_crc32(g->crc, p, len);
+		g->bytes += len;
+	}
+	if (!type)
+		return 0;
+	if (type == DREC_V3_FRAME_SNAPSHOT)
+		g->snaps++;
+	if (g->snaps < DREC_V4_GROUP_SNAPSHOTS &&
+	    g->bytes < DREC_V4_GROUP_BYTES && type != DREC_V3_FRAME_END)
+		return 0;
+	check[0] = DREC_V4_FRAME_CHECK;
+	check[1] = 4;
+	drec_put_le32(check + 2, ~g->crc);
+	drec_v4_group_init(g);
+	return DREC_V4_CHECK_LEN;
+}
+
+/**
+ * drec_v4_frame() - a whole small version 4 frame, and the CHECK frame
+ *	after it when it ends its group
+ * @out: room for 1 + DREC_VARINT_MAX + @len + DREC_V4_CHECK_LEN bytes.
+ * @g: the group.
+ * @type: DREC_V3_FRAME_*.
+ * @payload: the payload.
+ * @len: its size.
+ *
+ * Return: bytes written.
+ */
+size_t drec_v4_frame(u8 *out, struct drec_v4_group *g, u8 type,
+		     const u8 *payload, size_t len)
+{
+	u8 *p = out;
+
+	*p++ = type;
+	p = drec_put_varint(p, len);
+	memcpy(p, payload, len);
+	p += len;
+	return p - out + drec_v4_account(p, g, type, out, p - out);
 }

@@ -20,6 +20,11 @@
 #define DREC_V3_FRAME_LOST	0x02
 #define DREC_V3_FRAME_KDAMOND	0x03
 #define DREC_V3_FRAME_END	0x04
+#define DREC_V4_FRAME_CHECK	0x05
+#define DREC_V4_VERSION		4
+#define DREC_V4_GROUP_SNAPSHOTS	16
+#define DREC_V4_GROUP_BYTES	(64 * 1024)
+#define DREC_V4_CHECK_LEN	6
 #define DREC_V3_FRAME_MAX	(64 * 1024 * 1024)
 /* v3 header flags. */
 #define DREC_V3_FLAG_AGE	0x0001
@@ -107,11 +112,36 @@ u8 *drec_put_svarint(u8 *p, s64 v);
 u32 drec_crc32(u32 crc, const void *p, size_t len);
 void drec_v2_header(u8 *hdr);
 void drec_v3_header(u8 *hdr, const struct damon_rec_start *st, u64 start_ns,
-		    u16 flags);
+		    u16 flags, u32 version);
 size_t drec_enc_bound(u32 format, const struct drec_snap *s);
 size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s);
 size_t drec_v3_encode_targets(u8 *p, const struct drec_snap *s,
 			      const struct drec_snap *ref);
 size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len);
+
+struct drec_rc_model;
+void drec_v4_model_init(struct drec_rc_model *m);
+size_t drec_v4_model_size(void);
+bool drec_v4_encode_targets(u8 *p, size_t room, const struct drec_snap *s,
+			    const struct drec_snap *ref,
+			    struct drec_rc_model *m, size_t *len);
+
+/**
+ * struct drec_v4_group - the group of frames being written (version 4)
+ * @crc: running (uncomplemented) CRC-32 of its bytes.
+ * @bytes: its bytes so far.
+ * @snaps: its SNAPSHOT frames so far.
+ */
+struct drec_v4_group {
+	u32 crc;
+	u32 bytes;
+	u32 snaps;
+};
+
+void drec_v4_group_init(struct drec_v4_group *g);
+size_t drec_v4_frame(u8 *out, struct drec_v4_group *g, u8 type,
+		     const u8 *payload, size_t len);
+size_t drec_v4_account(u8 *check, struct drec_v4_group *g, u8 type,
+		       const u8 *p, size_t len);
 
 #endif /* _DAMON_REC_ENC_H */

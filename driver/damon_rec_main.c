@@ -64,7 +64,7 @@ static void drec_stop_begin(struct drec *d)
 	spin_unlock(&d->lock);
 	if (!failed) {
 		drec_kds_finish(d);
-		if (d->rec_format == DAMON_REC_FMT_V3) {
+		if (d->rec_format != DAMON_REC_FMT_V2) {
 			if (drec_pool_reserve(d, drec_tail_bound(d), GFP_KERNEL) ||
 			    drec_commit_tail(d))
 				pr_warn_ratelimited("no memory for the end of the record\n");
@@ -352,6 +352,8 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	d->stop_ns = 0;
 	d->v3_prev_ns = now;
 	d->v3_next_idx = 0;
+	drec_v4_group_init(&d->v4_group);
+	d->v4_prev_delta = 0;
 	spin_unlock(&d->lock);
 
 	err = drec_pool_alloc(d, GFP_KERNEL);
@@ -367,7 +369,9 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 		hlen = DREC_V2_HDR_LEN;
 	} else {
 		drec_v3_header(hdr, st, now,
-			       DREC_HAS_AGE ? DREC_V3_FLAG_AGE : 0);
+			       DREC_HAS_AGE ? DREC_V3_FLAG_AGE : 0,
+			       d->rec_format == DAMON_REC_FMT_V4 ?
+			       DREC_V4_VERSION : 3);
 		hlen = DREC_V3_HDR_LEN;
 	}
 	spin_lock(&d->lock);
@@ -440,7 +444,8 @@ static int drec_ioc_get_info(struct drec *d, void __user *uarg)
 			info.features |= DAMON_REC_FEAT_AGE;
 		info.tp_proto = DREC_TP_PROTO;
 	}
-	info.formats = BIT(DAMON_REC_FMT_V2) | BIT(DAMON_REC_FMT_V3);
+	info.formats = BIT(DAMON_REC_FMT_V2) | BIT(DAMON_REC_FMT_V3) |
+		       BIT(DAMON_REC_FMT_V4);
 	info.min_buf_len = DAMON_REC_MIN_BUF_LEN;
 	info.max_buf_len = DAMON_REC_MAX_BUF_LEN;
 	info.max_path_len = PATH_MAX;
@@ -560,7 +565,8 @@ static int drec_ioc_set_format(struct drec *d, u32 __user *uarg)
 
 	if (get_user(fmt, uarg))
 		return -EFAULT;
-	if (fmt != DAMON_REC_FMT_V2 && fmt != DAMON_REC_FMT_V3)
+	if (fmt != DAMON_REC_FMT_V2 && fmt != DAMON_REC_FMT_V3 &&
+	    fmt != DAMON_REC_FMT_V4)
 		return -EINVAL;
 	if (mutex_lock_interruptible(&d->ctl_lock))
 		return -ERESTARTSYS;

@@ -93,6 +93,7 @@ static void drec_kd_destroy(struct drec_kdamond *kd)
 	kfree(kd->snap[1].regions);
 	kfree(kd->snap[1].targets);
 	kfree(kd->scratch);
+	kvfree(kd->model);
 	kfree(kd);
 }
 
@@ -126,6 +127,12 @@ static struct drec_kdamond *drec_kd_create(u32 format, u32 nr_regions,
 	kd->scratch = kmalloc(kd->scratch_cap, gfp);
 	if (!kd->scratch)
 		goto fail;
+	if (format == DAMON_REC_FMT_V4) {
+		kd->model = kvmalloc(drec_v4_model_size(), gfp);
+		if (!kd->model)
+			goto fail;
+		drec_v4_model_init(kd->model);
+	}
 	return kd;
 fail:
 	drec_kd_destroy(kd);
@@ -297,17 +304,27 @@ static void drec_lost_locked(struct drec *d, struct drec_kdamond *kd,
 		d->lost_error++;
 		return;
 	}
-	if (d->rec_format == DAMON_REC_FMT_V3)
+	if (d->rec_format != DAMON_REC_FMT_V2)
 		kd->pending_lost[why - 1]++;
+}
+
+/* A small frame: with its CRC in v3; in v4 counted into the group @g. */
+static size_t drec_pre_frame(struct drec *d, u8 *out, struct drec_v4_group *g,
+			     u8 type, const u8 *payload, size_t len)
+{
+	if (d->rec_format == DAMON_REC_FMT_V4)
+		return drec_v4_frame(out, g, type, payload, len);
+	return drec_v3_frame(out, type, payload, len);
 }
 
 /*
  * v3 frames that must precede a frame of this kdamond: its KDAMOND frame the
  * first time, then its pending LOST frames.  The kdamond's file state is
- * only updated by drec_pre_done(), once the unit is committed.
+ * only updated by drec_pre_done(), once the unit is committed; in v4, so is
+ * the group (@g is a copy of d->v4_group).
  */
 static size_t drec_pre_frames(struct drec *d, struct drec_kdamond *kd,
-			      u8 *out, u32 *idx)
+			      u8 *out, u32 *idx, struct drec_v4_group *g)
 {
 	u8 payload[3 * DREC_VARINT_MAX], *p;
 	size_t len = 0;
@@ -317,8 +334,8 @@ static size_t drec_pre_frames(struct drec *d, struct drec_kdamond *kd,
 		*idx = d->v3_next_idx;
 		p = drec_put_varint(payload, *idx);
 		p = drec_put_varint(p, kd->pid);
-		len += drec_v3_frame(out + len, DREC_V3_FRAME_KDAMOND, payload,
-				     p - payload);
+		len += drec_pre_frame(d, out + len, g, DREC_V3_FRAME_KDAMOND,
+				      payload, p - payload);
 	} else {
 		*idx = kd->file_idx;
 	}
@@ -328,8 +345,8 @@ static size_t drec_pre_frames(struct drec *d, struct drec_kdamond *kd,
 		p = drec_put_varint(payload, *idx);
 		p = drec_put_varint(p, kd->pending_lost[i]);
 		p = drec_put_varint(p, i + 1);
-		len += drec_v3_frame(out + len, DREC_V3_FRAME_LOST, payload,
-				     p - payload);
+		len += drec_pre_frame(d, out + len, g, DREC_V3_FRAME_LOST,
+				      payload, p - payload);
 	}
 	return len;
 }
@@ -359,9 +376,10 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 				const struct drec_snap *s, size_t slen)
 {
 	u8 pre[DREC_PRE_MAX], head[1 + DREC_VARINT_MAX];
-	u8 pfx[3 * DREC_VARINT_MAX], tail[4];
-	size_t prelen = 0, headlen, pfxlen, size;
-	u64 t_ns = timespec64_to_ns(&s->ts);
+	u8 pfx[3 * DREC_VARINT_MAX], tail[DREC_V4_CHECK_LEN];
+	size_t prelen = 0, headlen, pfxlen, size, taillen = 0;
+	u64 t_ns = timespec64_to_ns(&s->ts), delta;
+	struct drec_v4_group g;
 	u32 idx = 0, crc;
 	int err;
 
@@ -373,6 +391,7 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 	}
 	if (t_ns <= d->v3_prev_ns)
 		t_ns = d->v3_prev_ns + 1;
+	delta = t_ns - d->v3_prev_ns;
 
 	if (d->rec_format == DAMON_REC_FMT_V2) {
 		struct timespec64 ts = ns_to_timespec64(t_ns);
@@ -387,14 +406,33 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 	} else {
 		u8 *p;
 
-		prelen = drec_pre_frames(d, kd, pre, &idx);
+		g = d->v4_group;
+		prelen = drec_pre_frames(d, kd, pre, &idx, &g);
 		p = drec_put_varint(pfx, idx);
-		p = drec_put_svarint(p, (s64)(t_ns - d->v3_prev_ns));
-		p = drec_put_varint(p, s->nr_targets);
+		if (d->rec_format == DAMON_REC_FMT_V4) {
+			/* The time delta less the previous one. */
+			p = drec_put_svarint(p, (s64)(delta - d->v4_prev_delta));
+		} else {
+			p = drec_put_svarint(p, (s64)delta);
+			p = drec_put_varint(p, s->nr_targets);
+		}
 		pfxlen = p - pfx;
 		head[0] = DREC_V3_FRAME_SNAPSHOT;
 		headlen = drec_put_varint(head + 1, pfxlen + slen) - head;
-		size = prelen + headlen + pfxlen + slen + 4;
+		if (d->rec_format == DAMON_REC_FMT_V4) {
+			drec_v4_account(tail, &g, 0, head, headlen);
+			drec_v4_account(tail, &g, 0, pfx, pfxlen);
+			taillen = drec_v4_account(tail, &g,
+						  DREC_V3_FRAME_SNAPSHOT,
+						  kd->scratch, slen);
+		} else {
+			crc = drec_crc32(~0U, head, headlen);
+			crc = drec_crc32(crc, pfx, pfxlen);
+			crc = ~drec_crc32(crc, kd->scratch, slen);
+			drec_put_le32(tail, crc);
+			taillen = 4;
+		}
+		size = prelen + headlen + pfxlen + slen + taillen;
 		if (pfxlen + slen > DREC_V3_FRAME_MAX) {
 			drec_lost_locked(d, kd, DREC_LOST_NOMEM);
 			spin_unlock(&d->lock);
@@ -414,16 +452,14 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 		drec_put_locked(d, pfx, pfxlen);
 		drec_put_locked(d, kd->scratch, slen);
 	} else {
-		crc = drec_crc32(~0U, head, headlen);
-		crc = drec_crc32(crc, pfx, pfxlen);
-		crc = ~drec_crc32(crc, kd->scratch, slen);
-		drec_put_le32(tail, crc);
 		drec_put_locked(d, pre, prelen);
 		drec_put_locked(d, head, headlen);
 		drec_put_locked(d, pfx, pfxlen);
 		drec_put_locked(d, kd->scratch, slen);
-		drec_put_locked(d, tail, 4);
+		drec_put_locked(d, tail, taillen);
 		drec_pre_done(d, kd, idx);
+		d->v4_group = g;
+		d->v4_prev_delta = delta;
 	}
 	d->v3_prev_ns = t_ns;
 	drec_unit_end_locked(d, s->nr_regions, true);
@@ -478,10 +514,26 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool gone,
 		spin_unlock(&d->lock);
 		return;
 	}
-	if (d->rec_format == DAMON_REC_FMT_V2)
+	if (d->rec_format == DAMON_REC_FMT_V2) {
 		len = drec_v2_encode_targets(kd->scratch, s);
-	else
+	} else if (d->rec_format == DAMON_REC_FMT_V3) {
 		len = drec_v3_encode_targets(kd->scratch, s, ref);
+	} else {
+		/*
+		 * A LOST frame of this kdamond will come first: the reader
+		 * then starts its models afresh, and so does the encoder.
+		 */
+		if (kd->pending_lost[0] || kd->pending_lost[1])
+			drec_v4_model_init(kd->model);
+		if (!drec_v4_encode_targets(kd->scratch, kd->scratch_cap, s,
+					    ref, kd->model, &len)) {
+			spin_lock(&d->lock);
+			drec_lost_locked(d, kd, d->failed ? DREC_LOST_ERROR :
+					 DREC_LOST_NOMEM);
+			spin_unlock(&d->lock);
+			return;
+		}
+	}
 
 	if (gfpflags_allow_blocking(gfp) &&
 	    drec_pool_reserve(d, DREC_PRE_MAX + DREC_SNAP_OVERHEAD + len, gfp))
@@ -598,6 +650,8 @@ static void drec_kd_claim(struct drec *d, struct drec_kdamond *kd)
 	kd->ctx = drec_current_ctx();
 	kd->file_idx = -1;
 	kd->has_ref = false;
+	if (kd->model)
+		drec_v4_model_init(kd->model);
 	kd->assembling = false;
 	kd->seen = 0;
 	kd->tp_first = 0;
@@ -625,11 +679,14 @@ static void drec_kd_retire(struct drec *d, struct drec_kdamond *kd)
 		drec_finish(d, kd, true, DREC_GFP_ATOMIC);
 	spin_lock(&d->lock);
 	if (!d->failed && (kd->pending_lost[0] || kd->pending_lost[1])) {
-		len = drec_pre_frames(d, kd, pre, &idx);
+		struct drec_v4_group g = d->v4_group;
+
+		len = drec_pre_frames(d, kd, pre, &idx, &g);
 		if (!drec_reserve_locked(d, len)) {
 			drec_put_locked(d, pre, len);
 			drec_unit_end_locked(d, 0, false);
 			drec_pre_done(d, kd, idx);
+			d->v4_group = g;
 		}
 	}
 	for (i = 0; i < 2; i++) {
@@ -809,6 +866,7 @@ size_t drec_tail_bound(struct drec *d)
 int drec_commit_tail(struct drec *d)
 {
 	u8 pre[DREC_PRE_MAX], payload[2 * DREC_VARINT_MAX], frame[64], *p;
+	struct drec_v4_group g;
 	unsigned int i;
 	int err = 0;
 
@@ -824,22 +882,27 @@ int drec_commit_tail(struct drec *d)
 
 		if (!kd->pending_lost[0] && !kd->pending_lost[1])
 			continue;
-		len = drec_pre_frames(d, kd, pre, &idx);
+		g = d->v4_group;
+		len = drec_pre_frames(d, kd, pre, &idx, &g);
 		err = drec_reserve_locked(d, len);
 		if (err)
 			goto out;
 		drec_put_locked(d, pre, len);
 		drec_unit_end_locked(d, 0, false);
 		drec_pre_done(d, kd, idx);
+		d->v4_group = g;
 	}
 	p = drec_put_varint(payload, d->snapshots);
 	p = drec_put_varint(p, d->lost_full + d->lost_nomem + d->lost_error);
-	i = drec_v3_frame(frame, DREC_V3_FRAME_END, payload, p - payload);
+	g = d->v4_group;
+	i = drec_pre_frame(d, frame, &g, DREC_V3_FRAME_END, payload,
+			   p - payload);
 	err = drec_reserve_locked(d, i);
 	if (err)
 		goto out;
 	drec_put_locked(d, frame, i);
 	drec_unit_end_locked(d, 0, false);
+	d->v4_group = g;
 out:
 	spin_unlock(&d->lock);
 	return err;

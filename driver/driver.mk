@@ -138,7 +138,8 @@ $(DRIVER_TEST_BINS):
 # The driver's encoders built on the host (stand-in kernel headers in
 # tests/tools/kshim), plain and with ASan+UBSan.
 ENC_TEST_DEPS := tests/tools/enc_test.c driver/damon_rec_enc.c \
-	driver/damon_rec_enc.h $(wildcard tests/tools/kshim/linux/*.h) \
+	driver/damon_rec_enc.h driver/damon_rec_rc.h \
+	$(wildcard tests/tools/kshim/linux/*.h) \
 	$(DRIVER_UAPI)
 ENC_TEST_CPPFLAGS := -Itests/tools/kshim $(CPPFLAGS)
 

@@ -241,7 +241,8 @@ int damonrec_device_set_format(struct damonrec_device *dev,
 {
 	__u32 v;
 
-	if (fmt != DAMONREC_FORMAT_V2 && fmt != DAMONREC_FORMAT_V3) {
+	if (fmt != DAMONREC_FORMAT_V2 && fmt != DAMONREC_FORMAT_V3 &&
+	    fmt != DAMONREC_FORMAT_V4) {
 		errno = EINVAL;
 		return -1;
 	}

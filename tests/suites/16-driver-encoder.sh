@@ -12,6 +12,8 @@
 #     and libdamonrec (damonctl convert) must turn the format 3 record into
 #     the very bytes of the driver's format 2 record, and write the same
 #     snapshots again in format 3 as the very SNAPSHOT frames of the driver;
+#     the same in format 4 (range-coded, CRC per group): libdamonrec must
+#     decode the driver's record and write the driver's SNAPSHOT frames;
 #   - the same under ASan and UBSan.
 
 set -u
@@ -63,7 +65,7 @@ fi
 
 # check PROG WHAT: SEEDS made-up recordings through both decoders.
 check() {
-	local prog=$1 what=$2 s bad=0 lib=0 same=0
+	local prog=$1 what=$2 s bad=0 lib=0 same=0 bad4=0 same4=0
 	for s in $(seq "$SEEDS"); do
 		p=$tmp/s$s
 		if ! "$prog" --seed "$s" --out "$p" >"$tmp/enc.log" 2>&1; then
@@ -115,6 +117,29 @@ check() {
 					cut -c 1-160 | sed 's/^/# /'
 				same=1
 			fi
+			# Format 4: libdamonrec decodes the driver's record
+			# into the same snapshots, and its writer codes them
+			# into the very SNAPSHOT frames of the driver (the
+			# models, reset at each LOST frame, included).
+			if ! "$damonctl" convert --format v2 "$p.v4" \
+					-o "$p.lib4.v2" 2>"$tmp/lib.log" ||
+				! cmp -s "$p.lib4.v2" "$p.v2"; then
+				echo "# seed $s: libdamonrec reads another format 4 record"
+				sed 's/^/# /' "$tmp/lib.log"
+				bad4=1
+			fi
+			if ! "$damonctl" convert --format v4 "$p.v3" \
+					-o "$p.lib.v4" 2>"$tmp/lib.log" ||
+				! "$prog" --frames "$p.v4" >"$p.drv4.frames" ||
+				! "$prog" --frames "$p.lib.v4" >"$p.lib4.frames" ||
+				! cmp -s "$p.drv4.frames" "$p.lib4.frames"; then
+				[ $same4 = 1 ] && continue
+				echo "# seed $s: libdamonrec's format 4 SNAPSHOT frames differ from the driver's"
+				sed 's/^/# /' "$tmp/lib.log"
+				diff "$p.drv4.frames" "$p.lib4.frames" | head -n 4 |
+					cut -c 1-160 | sed 's/^/# /'
+				same4=1
+			fi
 		fi
 		rm -f "$p".*
 	done
@@ -122,11 +147,17 @@ check() {
 	if [ $lib = 1 ]; then
 		tap $bad "libdamonrec turns each format 3 record into the driver's format 2 bytes ($what)"
 		tap $same "libdamonrec's writer codes every snapshot into the driver's format 3 bytes ($what)"
+		tap $bad4 "libdamonrec decodes each format 4 record into the driver's format 2 bytes ($what)"
+		tap $same4 "libdamonrec's writer codes every snapshot into the driver's format 4 bytes ($what)"
 	else
 		n=$((n + 1))
 		echo "ok $n - libdamonrec reads the records ($what) # skip no $damonctl"
 		n=$((n + 1))
 		echo "ok $n - libdamonrec writes the records ($what) # skip no $damonctl"
+		n=$((n + 1))
+		echo "ok $n - libdamonrec reads the format 4 records ($what) # skip no $damonctl"
+		n=$((n + 1))
+		echo "ok $n - libdamonrec writes the format 4 records ($what) # skip no $damonctl"
 	fi
 }
 

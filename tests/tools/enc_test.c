@@ -68,6 +68,9 @@ struct kd {
 	int has_last;
 	int idx;		/* index in the file, -1 before its first frame */
 	unsigned long long lost;
+	int idx4;		/* the same in format 4 */
+	unsigned long long lost4;
+	struct drec_rc_model model;	/* format 4 */
 };
 
 static struct drec_region regions_buf[MAX_KDAMONDS][2][MAX_TARGETS * MAX_REGIONS];
@@ -211,7 +214,30 @@ static void pre_frames(FILE *f, struct kd *k, int *next_idx, int pid)
 	}
 }
 
-/* Print the SNAPSHOT frames of a format 3 record, one a line, in hex. */
+/* The same in format 4, counted into the group @g. */
+static void pre_frames4(FILE *f, struct kd *k, int *next_idx,
+			struct drec_v4_group *g, int pid)
+{
+	u8 payload[3 * DREC_VARINT_MAX], frame[64], *p;
+
+	if (k->idx4 < 0) {
+		k->idx4 = (*next_idx)++;
+		p = drec_put_varint(payload, k->idx4);
+		p = drec_put_varint(p, pid);
+		put(f, frame, drec_v4_frame(frame, g, DREC_V3_FRAME_KDAMOND,
+					    payload, p - payload));
+	}
+	if (k->lost4) {
+		p = drec_put_varint(payload, k->idx4);
+		p = drec_put_varint(p, k->lost4);
+		p = drec_put_varint(p, 1);
+		put(f, frame, drec_v4_frame(frame, g, DREC_V3_FRAME_LOST,
+					    payload, p - payload));
+		k->lost4 = 0;
+	}
+}
+
+/* Print the SNAPSHOT frames of a format 3 or 4 record, one a line, in hex. */
 static int frames(const char *path)
 {
 	static unsigned char buf[1 << 24];
@@ -240,7 +266,7 @@ static int frames(const char *path)
 			len |= (unsigned long long)(buf[p] & 0x7f) << shift;
 			shift += 7;
 		} while (buf[p++] & 0x80);
-		end = p + len + 4;
+		end = p + len + (buf[16] == DREC_V4_VERSION ? 0 : 4);
 		if (end > n) {
 			fprintf(stderr, "enc_test: %s: frame at %zu cut short\n",
 				path, off);
@@ -320,8 +346,10 @@ int main(int argc, char **argv)
 	struct kd kds[MAX_KDAMONDS] = { 0 };
 	const char *out = NULL;
 	unsigned int nkd, cur[MAX_KDAMONDS] = { 0 };
-	int next_idx = 0;
-	FILE *f3, *f2, *d3, *d2;
+	int next_idx = 0, next_idx4 = 0;
+	FILE *f3, *f4, *f2, *d3, *d2;
+	struct drec_v4_group grp;
+	u64 prev_delta = 0;
 	char path[4096];
 	u8 hdr[DREC_V3_HDR_LEN];
 	int a;
@@ -355,18 +383,25 @@ int main(int argc, char **argv)
 		die(path);						\
 } while (0)
 	OPEN(f3, ".v3");
+	OPEN(f4, ".v4");
 	OPEN(f2, ".v2");
 	OPEN(d3, ".v3.txt");
 	OPEN(d2, ".v2.txt");
 
-	drec_v3_header(hdr, &st, start_ns, DREC_V3_FLAG_AGE);
+	drec_v3_header(hdr, &st, start_ns, DREC_V3_FLAG_AGE, 3);
 	put(f3, hdr, DREC_V3_HDR_LEN);
+	drec_v3_header(hdr, &st, start_ns, DREC_V3_FLAG_AGE, DREC_V4_VERSION);
+	put(f4, hdr, DREC_V3_HDR_LEN);
+	drec_v4_group_init(&grp);
 	drec_v2_header(hdr);
 	put(f2, hdr, DREC_V2_HDR_LEN);
 
 	nkd = 1 + below(MAX_KDAMONDS);
-	for (a = 0; a < MAX_KDAMONDS; a++)
+	for (a = 0; a < MAX_KDAMONDS; a++) {
 		kds[a].idx = -1;
+		kds[a].idx4 = -1;
+		drec_v4_model_init(&kds[a].model);
+	}
 	t_ns = prev_ns = start_ns;
 	for (i = 0; i < nsnap; i++) {
 		unsigned int kd = below(nkd), nt = 1 + below(MAX_TARGETS);
@@ -405,11 +440,51 @@ int main(int argc, char **argv)
 			id++;
 		}
 
-		/* Dropped: neither written nor a reference. */
+		/*
+		 * Dropped: neither written nor a reference.  In format 4, as
+		 * when the buffer is full at commit, the models may have coded
+		 * it already.
+		 */
 		if (chance(5)) {
 			k->lost++;
+			k->lost4++;
 			lost++;
+			if (chance(50) &&
+			    !drec_v4_encode_targets(scratch, sizeof(scratch), s,
+						    k->has_last ? &k->last : NULL,
+						    &k->model, &len))
+				abort();
 			continue;
+		}
+
+		/* Format 4, framed as damon_rec_snap.c does. */
+		{
+			u8 head[1 + DREC_VARINT_MAX], pfx[3 * DREC_VARINT_MAX];
+			u8 *p, tail[DREC_V4_CHECK_LEN];
+			u64 delta;
+			size_t hl, tl;
+
+			if (k->lost4)
+				drec_v4_model_init(&k->model);
+			if (!drec_v4_encode_targets(scratch, sizeof(scratch), s,
+						    k->has_last ? &k->last : NULL,
+						    &k->model, &len))
+				abort();
+			pre_frames4(f4, k, &next_idx4, &grp, 100 + kd);
+			delta = t_ns - prev_ns;
+			p = drec_put_varint(pfx, k->idx4);
+			p = drec_put_svarint(p, (s64)(delta - prev_delta));
+			prev_delta = delta;
+			head[0] = DREC_V3_FRAME_SNAPSHOT;
+			hl = drec_put_varint(head + 1, (p - pfx) + len) - head;
+			drec_v4_account(tail, &grp, 0, head, hl);
+			drec_v4_account(tail, &grp, 0, pfx, p - pfx);
+			tl = drec_v4_account(tail, &grp, DREC_V3_FRAME_SNAPSHOT,
+					     scratch, len);
+			put(f4, head, hl);
+			put(f4, pfx, p - pfx);
+			put(f4, scratch, len);
+			put(f4, tail, tl);
 		}
 
 		/* Format 3, framed as damon_rec_snap.c does. */
@@ -461,9 +536,12 @@ int main(int argc, char **argv)
 	}
 
 	/* The end, as drec_commit_tail() writes it. */
-	for (a = 0; a < (int)nkd; a++)
+	for (a = 0; a < (int)nkd; a++) {
+		if (kds[a].lost4)
+			pre_frames4(f4, &kds[a], &next_idx4, &grp, 100 + a);
 		if (kds[a].lost)
 			pre_frames(f3, &kds[a], &next_idx, 100 + a);
+	}
 	{
 		u8 payload[2 * DREC_VARINT_MAX], frame[64], *p;
 
@@ -471,8 +549,11 @@ int main(int argc, char **argv)
 		p = drec_put_varint(p, lost);
 		put(f3, frame, drec_v3_frame(frame, DREC_V3_FRAME_END, payload,
 					     p - payload));
+		put(f4, frame, drec_v4_frame(frame, &grp, DREC_V3_FRAME_END,
+					     payload, p - payload));
 	}
-	if (fclose(f3) || fclose(f2) || fclose(d3) || fclose(d2))
+	if (fclose(f3) || fclose(f4) || fclose(f2) || fclose(d3) ||
+	    fclose(d2))
 		die("close");
 	printf("enc_test: %llu snapshots written, %llu dropped, %u kdamonds\n",
 	       written, lost, nkd);

@@ -8,7 +8,7 @@
  *
  *   ioctl_record [OPTION...]
  *
- *   -f, --format 2|3       record format (default 3)
+ *   -f, --format 2|3|4     record format (default 3)
  *   -b, --buf BYTES        buffer size (default: the driver's)
  *   -o, --out PATH         output path (SET_PATH; relative to the cwd)
  *   -F, --fd PATH          open PATH here and pass it with SET_OUTPUT_FD

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest tests of damon_rec.ko recording real DAMON: the zigzag workload
-# monitored through vaddr (formats v2 and v3, to a path, a descriptor or
+# monitored through vaddr (formats v2, v3 and v4, to a path, a descriptor or
 # the read() stream), paddr, two targets and two kdamonds, every record
 # verified by the independent checker (tests/tools/reccheck.c).  DAMON is
 # set up through sysfs by tests/tools/ioctl_record.c: no damonctl here.
@@ -79,6 +79,43 @@ status_of() {
 	# Every snapshot recorded is in the file, with all its regions.
 	assert_output --partial "snapshots=$(status_of st.txt snapshots) "
 	assert_output --partial "regions=$(status_of st.txt regions) "
+	check_dmesg_clean
+}
+
+@test "record: vaddr of the zigzag workload, v4 to a path" {
+	zigzag_bg z
+	run ioctl_record -f 4 -o "$WORK/v4.data" -t "$ZZ_PID" -w "$ZZ_PID" \
+		-d 30 -q "$WORK/st.txt"
+	echo "$output"
+	assert_success
+	cp "$WORK/v4.data" "$OUT/vaddr-v4.data"
+	[ "$(stat -c %s "$WORK/v4.data")" = "$(status_of "$WORK/st.txt" bytes_written)" ]
+	[ "$(status_of "$WORK/st.txt" lost_full)" = 0 ]
+	run damonctl show --summary "$WORK/v4.data"
+	echo "$output"
+	assert_success
+	assert_output --partial 'format:     v4 (stopped cleanly)'
+	assert_output --partial "snapshots:  $(status_of "$WORK/st.txt" snapshots), 0 lost"
+	# The same snapshots, through libdamonrec's v4 decoder, checked by
+	# the independent checker in format 2 (no kdamonds, no ages there)
+	# and in format 3.
+	run damonctl convert --format v2 "$WORK/v4.data" -o "$WORK/v4.v2"
+	assert_success
+	run reccheck --format 2 --aggr-us $AGGR --sample-us $SAMPLE \
+		--targets 1 --duration "$(duration_of "$WORK/st.txt")" \
+		--hot "$ZZ_RANGE" "$WORK/v4.v2"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	assert_output --partial "regions=$(status_of "$WORK/st.txt" regions) "
+	run damonctl convert --format v3 "$WORK/v4.data" -o "$WORK/v4.v3"
+	assert_success
+	run reccheck --format 3 --producer 2 --end --no-lost --targets 1 \
+		--kdamonds 1 --hot "$ZZ_RANGE" "$WORK/v4.v3"
+	echo "$output"
+	assert_success
+	# Smaller than the same snapshots in v3.
+	[ "$(stat -c %s "$WORK/v4.data")" -lt "$(stat -c %s "$WORK/v4.v3")" ]
 	check_dmesg_clean
 }
 

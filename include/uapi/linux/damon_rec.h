@@ -24,6 +24,7 @@
 /* Record formats (values of DAMON_REC_IOC_SET_FORMAT). */
 #define DAMON_REC_FMT_V2	2	/* seed-compatible, host byte order */
 #define DAMON_REC_FMT_V3	3	/* self-describing, compact, checksummed */
+#define DAMON_REC_FMT_V4	4	/* v3, range-coded, a CRC per group */
 
 /* Feature bits of struct damon_rec_info.features. */
 #define DAMON_REC_FEAT_DAMON	(1ULL << 0)	/* damon_aggregated found */
