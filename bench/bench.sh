@@ -8,8 +8,10 @@
 # $BENCH_DIR/results.json (the table to $BENCH_DIR/results.txt):
 #
 #   record size  the zigzag workload recorded in the test VM by damon_rec in
-#                v3 and v2 while 'perf record -e damon:damon_aggregated'
-#                records the same kdamond (bench/vm-bench.sh)
+#                v4, v3 and v2 while 'perf record -e damon:damon_aggregated'
+#                records the same kdamond (bench/vm-bench.sh); v4 against
+#                xz -9e of the same snapshots in v2, with and without ages
+#                and on the probe benchmark's 1000-region snapshots
 #   overhead     the kdamond's CPU time with the recording off and on, the
 #                probe's cost per region against perf's and the tracer's,
 #                and the snapshots lost at --buf 4096 (bench/vm-bench.sh)
@@ -164,12 +166,12 @@ if [ -n "${R[done]:-}" ]; then
 	secs=${BENCH_SIZE_SECS:-15}
 	# Record size.  perf recorded the same kdamond over a slightly longer
 	# time: compare bytes per snapshot (the counts are equal or close).
-	for fmt in v3 v2; do
+	for fmt in v4 v3 v2; do
 		b=$(r size_${fmt}_bytes) n=$(r size_${fmt}_snapshots)
 		pb=$(r size_perf_${fmt}_bytes) pn=$(r size_perf_${fmt}_snapshots)
 		ratio=$(calc "($pb / $pn) / ($b / $n)")
 		goal= met=
-		if [ $fmt = v3 ]; then
+		if [ $fmt = v4 ]; then
 			goal=">= 100x smaller"
 			met=$(awk -v x="$ratio" 'BEGIN { print ((x >= 100) ? "yes" : "no") }')
 		fi
@@ -197,7 +199,7 @@ if [ -n "${R[done]:-}" ]; then
 	# kind of probe less the bare tracepoint's, median of the rounds.
 	pr=$(r probe_rounds)
 	declare -A P=()
-	for kind in none v3 v2 ftrace perf; do
+	for kind in none v4 v3 v2 ftrace perf; do
 		v=()
 		for i in $(seq "$pr"); do
 			v+=("$(r probe_${kind}_${i}_ns)")
@@ -207,10 +209,17 @@ if [ -n "${R[done]:-}" ]; then
 	done
 	plost=0
 	for i in $(seq "$pr"); do
-		plost=$((plost + $(r probe_v3_${i}_lost) + $(r probe_v2_${i}_lost)))
+		plost=$((plost + $(r probe_v4_${i}_lost) + $(r probe_v3_${i}_lost) + $(r probe_v2_${i}_lost)))
 	done
 	pnote="damon_rec_bench.ko fires $(r probe_snapshots) synthetic snapshots of $(r probe_regions) regions, timed with preemption off as in the kdamond, less the bare tracepoint's $(calc "${P[none]}") ns; median of $pr rounds; guest ns under -icount (1 instruction = $((1 << SHIFT)) ns); $plost snapshots lost"
-	for fmt in v3 v2; do
+	c4=$(calc "${P[v4]} - ${P[none]}")
+	c3=$(calc "${P[v3]} - ${P[none]}")
+	row probe_v4_vs_v3 "probe cost per region, v4" "$c4" "ns (icount)" \
+		"v3's probe, same run" "$c3" "$(calc "$c4 / $c3")" \
+		"$(printf '%.2fx' "$(calc "$c4 / $c3")")" "<= v3's" \
+		"$(awk -v a="$c4" -v b="$c3" 'BEGIN { print ((a <= b) ? "yes" : "no") }')" \
+		"$pnote" "${P[v4_runs]}"
+	for fmt in v4 v3 v2; do
 		c=$(calc "${P[$fmt]} - ${P[none]}")
 		pc=$(calc "${P[perf]} - ${P[none]}")
 		row "probe_$fmt" "probe cost per region, $fmt" "$c" "ns (icount)" \
@@ -259,20 +268,22 @@ if [ -n "${R[done]:-}" ]; then
 	pctf() {
 		printf '%+.1f%%' "$(calc "($1 - 1) * 100")"
 	}
-	# What the probe's measured cost adds to the kdamond's own work.
+	# What the probe's measured cost adds to the kdamond's own work (the
+	# recordings are in v4).
+	c=$c4
 	est=$(calc "$c * $regs / ($on_ns - $c * $regs) * 100")
 	row overhead_cpu "kdamond CPU per region aggregated, recording on" \
 		"$(median "${on_per[@]}")" "ns (icount)" \
 		"recording off" "$(median "${off_per[@]}")" "$med" \
 		"$(pctf "$med")" "<= +2%" \
 		"$(awk -v x="$pct" 'BEGIN { print ((x <= 2) ? "yes" : "no") }')" \
-		"default attributes (5 ms, 100 ms, 1 s, 10..1000 regions), --buf 4096; kdamond CPU time (/proc/PID/schedstat) over the regions a DAMOS stat scheme saw aggregated; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s, pairs from $(pctf "$lo") to $(pctf "$hi"); with utime+stime ticks $(pctf "$(median "${tick_ratios[@]}")"); per second of wall time instead $(pctf "$(median "${pct_ratios[@]}")") (the recording's own tasks delay the kdamond's samples); CPU delta per region $(calc "$(median "${deltas[@]}")") ns; $tried_on regions aggregated, $regs recorded" \
+		"default attributes (5 ms, 100 ms, 1 s, 10..1000 regions), v4, --buf 4096; kdamond CPU time (/proc/PID/schedstat) over the regions a DAMOS stat scheme saw aggregated; median of $rounds on/off pairs of ${BENCH_WINDOW:-4} s, pairs from $(pctf "$lo") to $(pctf "$hi"); with utime+stime ticks $(pctf "$(median "${tick_ratios[@]}")"); per second of wall time instead $(pctf "$(median "${pct_ratios[@]}")") (the recording's own tasks delay the kdamond's samples); CPU delta per region $(calc "$(median "${deltas[@]}")") ns; $tried_on regions aggregated, $regs recorded" \
 		"$(printf '%s\n' "${ratios[@]}" | jq -sc .)"
 	row overhead_est "kdamond CPU, recording on (from the probe cost)" \
 		"$(printf '%.2f' "$est")" "% more" "recording off" 0 "$(calc "1 + $est / 100")" \
 		"$(printf '%+.2f%%' "$est")" "<= +2%" \
 		"$(awk -v x="$est" 'BEGIN { print ((x <= 2) ? "yes" : "no") }')" \
-		"the v3 probe's cost per region times the $regs regions recorded, against the kdamond's $(calc "$on_ns / 1e6") ms of CPU in those windows"
+		"the v4 probe's cost per region times the $regs regions recorded, against the kdamond's $(calc "$on_ns / 1e6") ms of CPU in those windows"
 	row lost_4096 "snapshots lost, --buf 4096" "$lost" snapshots \
 		"snapshots recorded" "$snaps" "$(calc "$lost / $snaps")" \
 		"$lost of $((lost + snaps))" "0 lost" \
@@ -281,13 +292,15 @@ if [ -n "${R[done]:-}" ]; then
 fi
 
 # --- version 4 against xz -9e, on the host ---------------------------------
-# v4_row ID WHAT V2 IN: IN converted to v4 against xz -9e of V2 (the same
-# snapshots in v2), and against perf.data per snapshot when known.
+# v4_row ID WHAT V4: the v4 record V4 against xz -9e of the same snapshots
+# in v2 (damonctl convert), and against v3.
 v4_row() {
-	local id=$1 what=$2 v2=$3 in=$4 v4=$BENCH_DIR/$1.v4 b x b2 n ratio
-	"$DAMONCTL" convert "$in" --format v4 -o "$v4" 2>/dev/null || return 1
-	b=$(stat -c %s "$v4")
-	b2=$(stat -c %s "$v2")
+	local id=$1 what=$2 v4=$3 v2=$BENCH_DIR/$1.as-v2 v3=$BENCH_DIR/$1.as-v3
+	local b x b2 b3 n ratio
+	"$DAMONCTL" convert "$v4" --format v2 -o "$v2" 2>/dev/null &&
+		"$DAMONCTL" convert "$v4" --format v3 -o "$v3" 2>/dev/null ||
+		return 1
+	b=$(stat -c %s "$v4") b2=$(stat -c %s "$v2") b3=$(stat -c %s "$v3")
 	x=$(xz -9e -c "$v2" | wc -c)
 	n=$("$DAMONCTL" show --summary --json "$v4" | jq '.snapshots')
 	ratio=$(calc "$x / $b")
@@ -295,27 +308,18 @@ v4_row() {
 		"xz -9e of the v2 file" "$x" "$ratio" \
 		"$(printf '%.2fx smaller' "$ratio")" "<= xz -9e" \
 		"$(awk -v a="$b" -v c="$x" 'BEGIN { print ((a <= c) ? "yes" : "no") }')" \
-		"$n snapshots; v2 $b2 bytes ($(calc "$b2 / $b")x v4); v3 $(stat -c %s "$in") bytes"
+		"$n snapshots; the same in v2 $b2 bytes ($(calc "$b2 / $b")x v4), in v3 $b3 bytes ($(calc "$b3 / $b")x v4)"
 }
-if [ -n "${out:-}" ] && [ -s "$out/rec.v3" ] && command -v xz >/dev/null; then
-	"$DAMONCTL" convert "$out/rec.v3" --format v2 -o "$BENCH_DIR/rec.as-v2" &&
-	"$DAMONCTL" convert "$BENCH_DIR/rec.as-v2" --format v3 \
-		-o "$BENCH_DIR/rec.noage.v3" &&
-	v4_row zigzag "zigzag recorded in the VM, with ages" \
-		"$BENCH_DIR/rec.as-v2" "$out/rec.v3" &&
-	v4_row noage "the same converted from v2 (no ages)" \
-		"$BENCH_DIR/rec.as-v2" "$BENCH_DIR/rec.noage.v3" || {
+if [ -n "${out:-}" ] && [ -s "$out/rec.v4" ] && [ -s "$out/pb.v4" ] &&
+   command -v xz >/dev/null; then
+	# Without ages: the zigzag record through v2 and back into v4.
+	"$DAMONCTL" convert "$out/rec.v4" --format v2 -o "$BENCH_DIR/noage.v2" &&
+	"$DAMONCTL" convert "$BENCH_DIR/noage.v2" --format v4 \
+		-o "$BENCH_DIR/noage.v4" &&
+	v4_row zigzag "zigzag recorded by the driver (with ages)" "$out/rec.v4" &&
+	v4_row noage "the same converted from v2 (no ages)" "$BENCH_DIR/noage.v4" &&
+	v4_row churn "1000-region churn recorded by the driver" "$out/pb.v4" || {
 		say "v4 sizes: damonctl convert failed"; status=1; }
-	b=$(stat -c %s "$BENCH_DIR/zigzag.v4") n=$(r size_v3_snapshots)
-	pb=$(r size_perf_v3_bytes) pn=$(r size_perf_v3_snapshots)
-	if [ "$pb" != null ]; then
-		ratio=$(calc "($pb / $pn) / ($b / $n)")
-		row size_v4_vs_perf "record size, v4 (the VM's v3 record converted)" \
-			"$b" bytes "perf.data, same kdamond" "$pb" "$ratio" \
-			"$(printf '%.1fx smaller' "$ratio")" ">= 100x smaller" \
-			"$(awk -v x="$ratio" 'BEGIN { print ((x >= 100) ? "yes" : "no") }')" \
-			"ratio per snapshot, as for v3; the driver writes v3, v4 is libdamonrec's"
-	fi
 fi
 
 # --- decoding, on the host -------------------------------------------------

@@ -5,7 +5,7 @@
 # its demo mode; bench/bench.sh is the host half).
 #
 # Measures, on real DAMON, with the zigzag workload:
-#   size      the same kdamond recorded by damon_rec (v3, then v2) while
+#   size      the same kdamond recorded by damon_rec (v4, v3, then v2) while
 #             'perf record -e damon:damon_aggregated' records it too;
 #             sizes and snapshot counts of the three files
 #   overhead  the kdamond's CPU time (/proc/PID/stat utime+stime, and the
@@ -15,7 +15,7 @@
 #             there too), and its work in those windows: the regions it
 #             aggregated, counted by a DAMOS "stat" scheme
 #   probe     the time per damon_aggregated event of whatever is attached
-#             (nothing, damon_rec v3 and v2, the tracer, perf), from
+#             (nothing, damon_rec v4, v3 and v2, the tracer, perf), from
 #             synthetic snapshots fired by damon_rec_bench.ko
 #
 # Results go to $VM_OUT/bench/results.txt as KEY=VALUE lines, the
@@ -166,6 +166,7 @@ size_round() {
 	rm -f "$W/perf.$fmt.txt"
 }
 
+size_round v4
 size_round v3
 size_round v2
 # The v3 record converted to v2: the same snapshots, byte for byte the
@@ -173,7 +174,7 @@ size_round v2
 damonctl convert "$W/rec.v3" --format v2 -o "$W/rec.v3.as-v2" ||
 	fail "convert v3 -> v2 failed"
 put size_v3_as_v2_bytes "$(stat -c %s "$W/rec.v3.as-v2")"
-cp "$W/rec.v3" "$W/rec.v2" "$OUT/"
+cp "$W/rec.v4" "$W/rec.v3" "$W/rec.v2" "$OUT/"
 
 # --- recording overhead -------------------------------------------------
 # A kdamond of our own on the workload; damonctl record --attach records it
@@ -235,7 +236,7 @@ window() {
 	if [ "$kind" = off ]; then
 		sleep "$WINDOW"
 	else
-		damonctl record -q --attach --duration "$WINDOW" \
+		damonctl record -q --format v4 --attach --duration "$WINDOW" \
 			-o "$W/on.data" "$@" || fail "damonctl record --attach failed"
 	fi
 	t1=$(now_us); c1=$(cpu_ticks $KPID); n1=$(cpu_ns $KPID)
@@ -284,7 +285,7 @@ damon_off
 # --- the probe's cost per event --------------------------------------------
 # damon_rec_bench.ko fires damon_aggregated itself with synthetic snapshots
 # (PROBE_SNAPS x 1000 regions) and times what is attached: nothing, a
-# damon_rec recording (v3, v2), the tracer's event, perf record.  Rounds
+# damon_rec recording (v4, v3, v2), the tracer's event, perf record.  Rounds
 # interleave the kinds; the host takes medians.
 BENCH_KO=/opt/damonrec/modules/damon_rec_bench.ko
 PROBE_SNAPS=${BENCH_PROBE_SNAPS:-100}
@@ -318,12 +319,14 @@ fire_rec() {
 	damonctl show --summary "$W/pb.v$fmt" >/dev/null ||
 		fail "the probe benchmark's v$fmt record does not decode"
 	put "probe_v${fmt}_${round}_bytes" "$(stat -c %s "$W/pb.v$fmt")"
+	[ "$round" != 1 ] || cp "$W/pb.v$fmt" "$OUT/"
 }
 
 put probe_snapshots "$PROBE_SNAPS"
 put probe_regions 1000
 for round in 1 2 3; do
 	fire none "$round"
+	fire_rec 4 "$round"
 	fire_rec 3 "$round"
 	fire_rec 2 "$round"
 	echo 1 >/sys/kernel/tracing/events/damon/damon_aggregated/enable

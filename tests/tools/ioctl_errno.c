@@ -124,7 +124,8 @@ static void test_info(int dev)
 	in.api_version = DAMON_REC_API_VERSION;
 	EXPECT_OK(dev, DAMON_REC_IOC_GET_INFO, &in, "GET_INFO api_version 1");
 	CHECK(in.api_version == DAMON_REC_API_VERSION, "info: api_version 1");
-	CHECK(in.formats == (1u << 2 | 1u << 3), "info: formats v2 and v3");
+	CHECK(in.formats == (1u << 2 | 1u << 3 | 1u << 4),
+	      "info: formats v2, v3 and v4");
 	CHECK(in.min_buf_len == 1024 && in.max_buf_len == 4 << 20,
 	      "info: buffer limits 1 KiB..4 MiB");
 	CHECK(in.max_path_len == PATH_MAX, "info: max_path_len PATH_MAX");
@@ -151,7 +152,7 @@ static void test_queries(int dev)
 	EXPECT_OK(dev, DAMON_REC_IOC_GET_BUF, &v, "GET_BUF");
 	CHECK(v >= 1024 && v <= 4 << 20, "GET_BUF within limits");
 	EXPECT_OK(dev, DAMON_REC_IOC_GET_FORMAT, &v, "GET_FORMAT");
-	CHECK(v == 2 || v == 3, "GET_FORMAT is 2 or 3");
+	CHECK(v == 2 || v == 3 || v == 4, "GET_FORMAT is 2, 3 or 4");
 	st = status(dev);
 	CHECK(st.state == DAMON_REC_STATE_IDLE, "status: idle");
 	CHECK(!st.reserved[0] && !st.reserved[3], "status: reserved zero");
@@ -182,8 +183,8 @@ static void test_buf_format(int dev)
 	EXPECT_ERR(dev, DAMON_REC_IOC_SET_FORMAT, &v, EINVAL, "SET_FORMAT 0");
 	v = 1;
 	EXPECT_ERR(dev, DAMON_REC_IOC_SET_FORMAT, &v, EINVAL, "SET_FORMAT 1");
-	v = 4;
-	EXPECT_ERR(dev, DAMON_REC_IOC_SET_FORMAT, &v, EINVAL, "SET_FORMAT 4");
+	v = 5;
+	EXPECT_ERR(dev, DAMON_REC_IOC_SET_FORMAT, &v, EINVAL, "SET_FORMAT 5");
 	EXPECT_ERR(dev, DAMON_REC_IOC_SET_FORMAT, NULL, EFAULT,
 		   "SET_FORMAT NULL");
 	v = 2;
@@ -191,6 +192,11 @@ static void test_buf_format(int dev)
 	v = 0;
 	ioctl(dev, DAMON_REC_IOC_GET_FORMAT, &v);
 	CHECK(v == 2, "GET_FORMAT returns 2");
+	v = 4;
+	EXPECT_OK(dev, DAMON_REC_IOC_SET_FORMAT, &v, "SET_FORMAT 4");
+	v = 0;
+	ioctl(dev, DAMON_REC_IOC_GET_FORMAT, &v);
+	CHECK(v == 4, "GET_FORMAT returns 4");
 	v = 3;
 	EXPECT_OK(dev, DAMON_REC_IOC_SET_FORMAT, &v, "SET_FORMAT 3");
 }
@@ -487,7 +493,8 @@ static void test_nodamon(int dev)
 	      (DAMON_REC_FEAT_STREAM | DAMON_REC_FEAT_OUT_FD |
 	       DAMON_REC_FEAT_POLL), "info: stream, fd and poll features");
 	CHECK(in.tp_proto == 0, "info: tp_proto 0");
-	CHECK(in.formats == (1u << 2 | 1u << 3), "info: formats v2 and v3");
+	CHECK(in.formats == (1u << 2 | 1u << 3 | 1u << 4),
+	      "info: formats v2, v3 and v4");
 	v = 4096;
 	EXPECT_OK(dev, DAMON_REC_IOC_SET_BUF, &v, "SET_BUF without DAMON");
 	v = 2;

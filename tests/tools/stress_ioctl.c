@@ -325,6 +325,7 @@ static void op_get_info(void)
 		     in->max_buf_len != DAMON_REC_MAX_BUF_LEN ||
 		     !(in->formats & (1u << DAMON_REC_FMT_V2)) ||
 		     !(in->formats & (1u << DAMON_REC_FMT_V3)) ||
+		     !(in->formats & (1u << DAMON_REC_FMT_V4)) ||
 		     !(in->features & DAMON_REC_FEAT_DAMON)))
 		fail("GET_INFO: wrong answer (api %u, buf %u..%u, formats %#x, features %#llx)",
 		     in->api_version, in->min_buf_len, in->max_buf_len,
@@ -453,7 +454,8 @@ static void op_set_format(void)
 		f = 0;
 	if (k != P_GOOD && k != P_RO)
 		want = EFAULT;
-	else if (f != DAMON_REC_FMT_V2 && f != DAMON_REC_FMT_V3)
+	else if (f != DAMON_REC_FMT_V2 && f != DAMON_REC_FMT_V3 &&
+		 f != DAMON_REC_FMT_V4)
 		want = EINVAL;
 	else
 		want = m.recording ? EBUSY : 0;
