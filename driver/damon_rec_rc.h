@@ -25,9 +25,6 @@
 #define DREC_RC_PROB_BITS	11
 #define DREC_RC_PROB_INIT	(1U << (DREC_RC_PROB_BITS - 1))
 #define DREC_RC_PROB_MASK	((1U << DREC_RC_PROB_BITS) - 1)
-/* Adaptation shifts: 1 for a probability's first bit, up to 4. */
-#define DREC_RC_SHIFT_MIN	1
-#define DREC_RC_SHIFT_MAX	4
 #define DREC_RC_TOP		(1U << 24)
 
 /* Number fields, each with its models (RECORD-FORMAT.md). */
@@ -109,23 +106,28 @@ static inline void drec_rc_model_init(struct drec_rc_model *m)
 
 /*
  * Move a probability towards the bit just coded: fast while it has seen
- * few bits, then slower (its count is in bits 11-15).
+ * few bits, then slower (its count is in bits 11-15).  The shift is
+ * 1 + floor(log2(count + 1)), at most 4; each entry of the table below
+ * is what to add to the probability word: the count's step and the shift
+ * (in bits 0-2).
  */
+static const uint16_t drec_rc_step[32] = {
+	0x0801, 0x0802, 0x0802, 0x0803, 0x0803, 0x0803, 0x0803, 0x0804,
+	0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804,
+	0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804,
+	0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0804, 0x0004,
+};
+
 static inline void drec_rc_adapt(uint16_t *prob, unsigned int bit)
 {
-	unsigned int p = *prob & DREC_RC_PROB_MASK, n = *prob >> DREC_RC_PROB_BITS;
-	unsigned int sh = DREC_RC_SHIFT_MIN, k;
+	unsigned int v = *prob, p = v & DREC_RC_PROB_MASK;
+	unsigned int st = drec_rc_step[v >> DREC_RC_PROB_BITS], sh = st & 7;
 
-	/* 1 + floor(log2(n + 1)), at most 4 */
-	for (k = n + 1; k > 1 && sh < DREC_RC_SHIFT_MAX; k >>= 1)
-		sh++;
 	if (!bit)
 		p += ((1U << DREC_RC_PROB_BITS) - p) >> sh;
 	else
 		p -= p >> sh;
-	if (n < 31)
-		n++;
-	*prob = (uint16_t)(n << DREC_RC_PROB_BITS | p);
+	*prob = (uint16_t)(((v & ~DREC_RC_PROB_MASK) + (st & ~7U)) | p);
 }
 
 /* The tag context after @tag. */
@@ -355,10 +357,29 @@ struct drec_rc_run {
 	unsigned int n;		/* regions in it, 0: no run */
 };
 
+/*
+ * Whether the bits 4-7 of a tag whose bits 0-3 are @low are coded: a SAME
+ * or RAW tag with explicit values has none (they are 0).
+ */
+static inline bool drec_rc_tag_has_x(unsigned int low)
+{
+	return !(low & (DREC_RC_HAS_NR | DREC_RC_HAS_AGE)) ||
+	       (low & 3) == DREC_RC_CONT || (low & 3) == DREC_RC_GAP_FORM;
+}
+
+/* A tag: bits 0-3 through its tree, then bits 4-7 when they are coded. */
 static inline void drec_rc_tag(struct drec_rc_enc *e, struct drec_rc_model *m,
 			       unsigned int *ctx, unsigned int tag)
 {
-	drec_rc_byte(e, m->tag[*ctx], tag);
+	uint16_t *tree = m->tag[*ctx];
+	unsigned int node = 1, i, n = drec_rc_tag_has_x(tag & 15) ? 8 : 4;
+
+	for (i = 0; i < n; i++) {
+		unsigned int bit = (tag >> i) & 1;
+
+		drec_rc_bit(e, &tree[node], bit);
+		node = (node << 1) | bit;
+	}
 	*ctx = drec_rc_tag_ctx(tag);
 }
 
@@ -482,8 +503,11 @@ static inline void drec_rc_regions(struct drec_rc_enc *e,
 				pred_age = ages ? ref[base].age + 1 : 0;
 			}
 		}
-		if (r->nr_accesses != pred_nr)
+		/* A count that changes predicts an age of 0, as in DAMON. */
+		if (r->nr_accesses != pred_nr) {
 			tag |= DREC_RC_HAS_NR;
+			pred_age = 0;
+		}
 		if (r->age != pred_age)
 			tag |= DREC_RC_HAS_AGE;
 
@@ -567,6 +591,24 @@ static inline unsigned int drec_rc_get_bit(struct drec_rc_dec *d,
 		d->code = d->code << 8 | drec_rc_in(d);
 	}
 	return bit;
+}
+
+/* A tag coded by drec_rc_tag(). */
+static inline unsigned int drec_rc_get_tag(struct drec_rc_dec *d,
+					   uint16_t *tree)
+{
+	unsigned int node = 1, v = 0, i;
+
+	for (i = 0; i < 8; i++) {
+		unsigned int bit;
+
+		if (i == 4 && !drec_rc_tag_has_x(v))
+			break;
+		bit = drec_rc_get_bit(d, &tree[node]);
+		v |= bit << i;
+		node = (node << 1) | bit;
+	}
+	return v;
 }
 
 static inline unsigned int drec_rc_get_byte(struct drec_rc_dec *d,

@@ -246,7 +246,7 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 		uint64_t v;
 
 		if (f->rc) {
-			tag = drec_rc_get_byte(f->rc, f->m->tag[ctx]);
+			tag = drec_rc_get_tag(f->rc, f->m->tag[ctx]);
 			ctx = drec_rc_tag_ctx(tag);
 		} else if (q >= end) {
 			return frame_bad(f, "payload ends inside region %llu of target %llu",
@@ -391,6 +391,9 @@ static int decode_regions(const struct v3_frame *f, struct v3_state *st,
 				return REGION_BAD("nr_accesses %llu is over 32 bits",
 						  (unsigned long long)v);
 			out->nr_accesses = (uint32_t)v;
+			/* v4: a count that changes predicts an age of 0. */
+			if (f->rc)
+				out->age = 0;
 		}
 		if (tag & V3_TAG_AGE) {
 			GETR(v, DREC_RC_AGE, "age");

@@ -25,7 +25,7 @@ load helpers
 @test "record: bad values are one line each, exit 2" {
 	for args in "--buf=abc" "--buf=0" "--sample=5parsecs" "--aggr=0" \
 		    "--update=-1" "--min-regions=2" "--max-regions=x" \
-		    "--duration=soon" "--split=1" "--split=0s" "--format=v4" \
+		    "--duration=soon" "--split=1" "--split=0s" "--format=v5" \
 		    "-p 0" "-p abc" "--output="; do
 		run damonctl record $args --paddr
 		assert_failure 2
@@ -128,7 +128,7 @@ load helpers
 	assert_one_line
 	run damonctl device --format json
 	assert_failure 2
-	assert_output --partial 'the device records v2 or v3'
+	assert_output --partial 'the device records v2, v3 or v4'
 	run damonctl device extra
 	assert_failure 2
 	assert_one_line
