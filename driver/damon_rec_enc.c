@@ -312,6 +312,25 @@ static u8 *drec_v3_regions(u8 *p, const struct drec_region *r, u32 nr,
 	return p;
 }
 
+/*
+ * The regions of target @id in the reference @ref (NULL: none), whose
+ * targets come in increasing id order: *@ri is where the search for the
+ * previous target ended.  Return: their number, *@rr the first (NULL if 0).
+ */
+static u32 drec_ref_regions(const struct drec_snap *ref, u32 *ri, u32 id,
+			    const struct drec_region **rr)
+{
+	*rr = NULL;
+	if (!ref)
+		return 0;
+	while (*ri < ref->nr_targets && ref->targets[*ri].id < id)
+		++*ri;
+	if (*ri == ref->nr_targets || ref->targets[*ri].id != id)
+		return 0;
+	*rr = &ref->regions[ref->targets[*ri].first];
+	return ref->targets[*ri].nr_regions;
+}
+
 /**
  * drec_v3_encode_targets() - the targets of a version 3 SNAPSHOT payload
  * @p: room for drec_enc_bound() bytes.
@@ -332,20 +351,9 @@ size_t drec_v3_encode_targets(u8 *p, const struct drec_snap *s,
 
 	for (i = 0; i < s->nr_targets; i++) {
 		const struct drec_target *t = &s->targets[i];
-		const struct drec_region *rr = NULL;
-		u32 nr_ref = 0;
+		const struct drec_region *rr;
+		u32 nr_ref = drec_ref_regions(ref, &ri, t->id, &rr);
 
-		if (ref) {
-			/* Targets come in increasing id order. */
-			while (ri < ref->nr_targets &&
-			       ref->targets[ri].id < t->id)
-				ri++;
-			if (ri < ref->nr_targets &&
-			    ref->targets[ri].id == t->id) {
-				rr = &ref->regions[ref->targets[ri].first];
-				nr_ref = ref->targets[ri].nr_regions;
-			}
-		}
 		p = drec_put_varint(p, t->id);
 		p = drec_put_varint(p, t->nr_regions);
 		p = drec_v3_regions(p, &s->regions[t->first], t->nr_regions,
@@ -427,21 +435,10 @@ bool drec_v4_encode_targets(u8 *p, size_t room, const struct drec_snap *s,
 	drec_rc_num(&e, m, DREC_RC_NTARGETS, s->nr_targets);
 	for (i = 0; i < s->nr_targets; i++) {
 		const struct drec_target *t = &s->targets[i];
-		const struct drec_region *rr = NULL;
-		u32 nr_ref = 0;
+		const struct drec_region *rr;
+		u32 nr_ref = drec_ref_regions(ref, &ri, t->id, &rr);
 		bool place = ref && i < ref->nr_targets;
 
-		if (ref) {
-			/* Targets come in increasing id order. */
-			while (ri < ref->nr_targets &&
-			       ref->targets[ri].id < t->id)
-				ri++;
-			if (ri < ref->nr_targets &&
-			    ref->targets[ri].id == t->id) {
-				rr = &ref->regions[ref->targets[ri].first];
-				nr_ref = ref->targets[ri].nr_regions;
-			}
-		}
 		drec_rc_target(&e, m, place, place ? ref->targets[i].id : 0,
 			       t->id, t->nr_regions, nr_ref);
 		drec_rc_regions(&e, m, &s->regions[t->first], t->nr_regions,

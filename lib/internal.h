@@ -30,7 +30,7 @@ enum v3_frame_type {
 	V3_FRAME_LOST = 0x02,
 	V3_FRAME_KDAMOND = 0x03,
 	V3_FRAME_END = 0x04,
-	V4_FRAME_CHECK = 0x05,
+	V4_FRAME_CHECK = 0x06,	/* 0x05 is INTERVALS */
 };
 
 enum v3_form {

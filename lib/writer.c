@@ -287,6 +287,23 @@ static int pay_room(struct damonrec_writer *w, size_t n)
 	return 0;
 }
 
+/* A payload buffer set aside while small frames use w->pay. */
+struct pay_buf {
+	unsigned char *p;
+	size_t len;
+	size_t cap;
+};
+
+static void pay_swap(struct damonrec_writer *w, struct pay_buf *b)
+{
+	struct pay_buf t = { w->pay, w->pay_len, w->pay_cap };
+
+	w->pay = b->p;
+	w->pay_len = b->len;
+	w->pay_cap = b->cap;
+	*b = t;
+}
+
 static inline void pay_v(struct damonrec_writer *w, uint64_t v)
 {
 	w->pay_len += dr_put_varint(w->pay + w->pay_len, v);
@@ -310,7 +327,9 @@ static int v3_frame(struct damonrec_writer *w, unsigned int type)
 	return 0;
 }
 
-/* A frame of up to three varints. */
+static int v4_frame(struct damonrec_writer *w, unsigned int type);
+
+/* A frame of up to three varints, in the writer's format (3 or 4). */
 static int v3_small_frame(struct damonrec_writer *w, unsigned int type,
 			  int n, uint64_t a, uint64_t b, uint64_t c)
 {
@@ -322,7 +341,8 @@ static int v3_small_frame(struct damonrec_writer *w, unsigned int type,
 		pay_v(w, b);
 	if (n > 2)
 		pay_v(w, c);
-	return v3_frame(w, type);
+	return w->fmt == DAMONREC_FORMAT_V4 ? v4_frame(w, type) :
+					      v3_frame(w, type);
 }
 
 /* The file index of kdamond @num, announcing it with a KDAMOND frame. */
@@ -473,6 +493,27 @@ static int v3_regions(struct damonrec_writer *w,
 	return 0;
 }
 
+/* @s is written: it is now the time before and the kdamond's reference. */
+static int v3_written(struct damonrec_writer *w, struct wkd *kd,
+		      const struct damonrec_snapshot *s)
+{
+	w->prev_time = s->time;
+	w->nr_snapshots++;
+	if (!kd->ref) {
+		kd->ref = damonrec_snapshot_new();
+		if (!kd->ref) {
+			w->err = ENOMEM;
+			return -1;
+		}
+	}
+	if (dr_snap_copy(kd->ref, s)) {
+		w->err = ENOMEM;
+		return -1;
+	}
+	kd->ref_sorted = dr_ids_sorted(kd->ref);
+	return 0;
+}
+
 static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s)
 {
 	const struct damonrec_snapshot *ref = NULL;
@@ -506,51 +547,29 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 
 	/* Commit: KDAMOND, LOST, SNAPSHOT.  The payload is kept aside. */
 	if (!kd) {
-		unsigned char *pay = w->pay;
-		size_t len = w->pay_len, cap = w->pay_cap;
+		struct pay_buf aside = { NULL, 0, 0 };
 
-		w->pay = NULL;
-		w->pay_len = w->pay_cap = 0;
+		pay_swap(w, &aside);
 		kd = v3_kd(w, s->kdamond);
-		free(w->pay);
-		w->pay = pay;
-		w->pay_len = len;
-		w->pay_cap = cap;
+		pay_swap(w, &aside);
+		free(aside.p);
 		if (!kd)
 			return -1;
 	}
 	if (s->lost_before) {
-		unsigned char *pay = w->pay;
-		size_t len = w->pay_len, cap = w->pay_cap;
+		struct pay_buf aside = { NULL, 0, 0 };
 		int rc;
 
-		w->pay = NULL;
-		w->pay_len = w->pay_cap = 0;
+		pay_swap(w, &aside);
 		rc = v3_lost(w, kd, s->lost_before);
-		free(w->pay);
-		w->pay = pay;
-		w->pay_len = len;
-		w->pay_cap = cap;
+		pay_swap(w, &aside);
+		free(aside.p);
 		if (rc)
 			return -1;
 	}
 	if (v3_frame(w, V3_FRAME_SNAPSHOT))
 		return -1;
-	w->prev_time = s->time;
-	w->nr_snapshots++;
-	if (!kd->ref) {
-		kd->ref = damonrec_snapshot_new();
-		if (!kd->ref) {
-			w->err = ENOMEM;
-			return -1;
-		}
-	}
-	if (dr_snap_copy(kd->ref, s)) {
-		w->err = ENOMEM;
-		return -1;
-	}
-	kd->ref_sorted = dr_ids_sorted(kd->ref);
-	return 0;
+	return v3_written(w, kd, s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -602,21 +621,6 @@ static int v4_frame(struct damonrec_writer *w, unsigned int type)
 	return v4_end_group(w);
 }
 
-/* A frame of up to three varints. */
-static int v4_small_frame(struct damonrec_writer *w, unsigned int type,
-			  int n, uint64_t a, uint64_t b, uint64_t c)
-{
-	w->pay_len = 0;
-	if (pay_room(w, 3 * DR_VARINT_MAX))
-		return -1;
-	pay_v(w, a);
-	if (n > 1)
-		pay_v(w, b);
-	if (n > 2)
-		pay_v(w, c);
-	return v4_frame(w, type);
-}
-
 /* The slot of kdamond @num, with its models; not announced yet if new. */
 static struct wkd *v4_kd_slot(struct damonrec_writer *w, unsigned int num)
 {
@@ -638,7 +642,7 @@ static struct wkd *v4_kd_slot(struct damonrec_writer *w, unsigned int num)
 
 static int v4_announce(struct damonrec_writer *w, struct wkd *kd)
 {
-	if (v4_small_frame(w, V3_FRAME_KDAMOND, 2, (uint64_t)(kd - w->kd), 0, 0))
+	if (v3_small_frame(w, V3_FRAME_KDAMOND, 2, (uint64_t)(kd - w->kd), 0, 0))
 		return -1;
 	kd->announced = true;
 	return 0;
@@ -652,17 +656,6 @@ static struct wkd *v4_kd(struct damonrec_writer *w, unsigned int num)
 	if (!kd || (!kd->announced && v4_announce(w, kd)))
 		return NULL;
 	return kd;
-}
-
-static int v4_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
-{
-	if (__builtin_add_overflow(w->nr_lost, count, &w->nr_lost)) {
-		w->err = EOVERFLOW;
-		return -1;
-	}
-	/* Reason 0: not known to a converter. */
-	return v4_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
-			      count, 0);
 }
 
 /* EINVAL unless the regions of every target are sorted and non-empty. */
@@ -796,41 +789,23 @@ static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 
 	/* Commit: KDAMOND, LOST, SNAPSHOT.  The payload is kept aside. */
 	if (!kd->announced || s->lost_before) {
-		unsigned char *pay = w->pay;
-		size_t len = w->pay_len, cap = w->pay_cap;
+		struct pay_buf aside = { NULL, 0, 0 };
 		int rc = 0;
 
-		w->pay = NULL;
-		w->pay_len = w->pay_cap = 0;
+		pay_swap(w, &aside);
 		if (!kd->announced)
 			rc = v4_announce(w, kd);
 		if (!rc && s->lost_before)
-			rc = v4_lost(w, kd, s->lost_before);
-		free(w->pay);
-		w->pay = pay;
-		w->pay_len = len;
-		w->pay_cap = cap;
+			rc = v3_lost(w, kd, s->lost_before);
+		pay_swap(w, &aside);
+		free(aside.p);
 		if (rc)
 			return -1;
 	}
 	if (v4_frame(w, V3_FRAME_SNAPSHOT))
 		return -1;
-	w->prev_time = s->time;
 	w->prev_delta = delta;
-	w->nr_snapshots++;
-	if (!kd->ref) {
-		kd->ref = damonrec_snapshot_new();
-		if (!kd->ref) {
-			w->err = ENOMEM;
-			return -1;
-		}
-	}
-	if (dr_snap_copy(kd->ref, s)) {
-		w->err = ENOMEM;
-		return -1;
-	}
-	kd->ref_sorted = dr_ids_sorted(kd->ref);
-	return 0;
+	return v3_written(w, kd, s);
 fail:
 	if (save) {
 		*kd->model = *save;
@@ -1166,7 +1141,7 @@ int damonrec_writer_mark_lost(struct damonrec_writer *w, unsigned int k,
 		return 0;
 	case DAMONREC_FORMAT_V4:
 		kd = v4_kd(w, k);
-		if (!kd || v4_lost(w, kd, count))
+		if (!kd || v3_lost(w, kd, count))
 			return wr_fail(w);
 		/* The reader resets the kdamond's models at a LOST frame. */
 		drec_rc_model_init(kd->model);
@@ -1230,11 +1205,8 @@ static int writer_finish(struct damonrec_writer *w, bool complete)
 	if (!w)
 		return 0;
 	if (!w->err && complete) {
-		if (w->fmt == DAMONREC_FORMAT_V3)
+		if (w->fmt == DAMONREC_FORMAT_V3 || w->fmt == DAMONREC_FORMAT_V4)
 			v3_small_frame(w, V3_FRAME_END, 2, w->nr_snapshots,
-				       w->nr_lost, 0);
-		else if (w->fmt == DAMONREC_FORMAT_V4)
-			v4_small_frame(w, V3_FRAME_END, 2, w->nr_snapshots,
 				       w->nr_lost, 0);
 		else if (w->fmt == DAMONREC_FORMAT_JSON)
 			wr_str(w, "\n]}\n");

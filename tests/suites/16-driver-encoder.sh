@@ -63,6 +63,24 @@ else
 	echo "# driver:   $got"
 fi
 
+# same_frames PROG PREFIX N: libdamonrec writes the snapshots of PREFIX.v3
+# in format N with the SNAPSHOT frames of the driver's PREFIX.vN.
+same_frames() {
+	local prog=$1 p=$2 f=$3
+	if "$damonctl" convert --format "v$f" "$p.v3" -o "$p.lib.v$f" \
+			2>"$tmp/lib.log" &&
+		"$prog" --frames "$p.v$f" >"$p.drv$f.frames" &&
+		"$prog" --frames "$p.lib.v$f" >"$p.lib$f.frames" &&
+		cmp -s "$p.drv$f.frames" "$p.lib$f.frames"; then
+		return 0
+	fi
+	echo "# seed $s: libdamonrec's format $f SNAPSHOT frames differ from the driver's"
+	sed 's/^/# /' "$tmp/lib.log"
+	diff "$p.drv$f.frames" "$p.lib$f.frames" | head -n 4 | cut -c 1-160 |
+		sed 's/^/# /'
+	return 1
+}
+
 # check PROG WHAT: SEEDS made-up recordings through both decoders.
 check() {
 	local prog=$1 what=$2 s bad=0 lib=0 same=0 bad4=0 same4=0
@@ -104,23 +122,11 @@ check() {
 				break
 			fi
 			# libdamonrec's writer codes the same snapshots into
-			# the very SNAPSHOT frames of the driver.
-			if ! "$damonctl" convert --format v3 "$p.v3" \
-					-o "$p.lib.v3" 2>"$tmp/lib.log" ||
-				! "$prog" --frames "$p.v3" >"$p.drv.frames" ||
-				! "$prog" --frames "$p.lib.v3" >"$p.lib.frames" ||
-				! cmp -s "$p.drv.frames" "$p.lib.frames"; then
-				[ $same = 1 ] && continue
-				echo "# seed $s: libdamonrec's SNAPSHOT frames differ from the driver's"
-				sed 's/^/# /' "$tmp/lib.log"
-				diff "$p.drv.frames" "$p.lib.frames" | head -n 4 |
-					cut -c 1-160 | sed 's/^/# /'
-				same=1
-			fi
-			# Format 4: libdamonrec decodes the driver's record
-			# into the same snapshots, and its writer codes them
-			# into the very SNAPSHOT frames of the driver (the
-			# models, reset at each LOST frame, included).
+			# the very SNAPSHOT frames of the driver, in format 3
+			# and in format 4 (the models, reset at each LOST
+			# frame, included); it decodes the driver's format 4
+			# record into the same snapshots.
+			[ $same = 1 ] || same_frames "$prog" "$p" 3 || same=1
 			if ! "$damonctl" convert --format v2 "$p.v4" \
 					-o "$p.lib4.v2" 2>"$tmp/lib.log" ||
 				! cmp -s "$p.lib4.v2" "$p.v2"; then
@@ -128,18 +134,7 @@ check() {
 				sed 's/^/# /' "$tmp/lib.log"
 				bad4=1
 			fi
-			if ! "$damonctl" convert --format v4 "$p.v3" \
-					-o "$p.lib.v4" 2>"$tmp/lib.log" ||
-				! "$prog" --frames "$p.v4" >"$p.drv4.frames" ||
-				! "$prog" --frames "$p.lib.v4" >"$p.lib4.frames" ||
-				! cmp -s "$p.drv4.frames" "$p.lib4.frames"; then
-				[ $same4 = 1 ] && continue
-				echo "# seed $s: libdamonrec's format 4 SNAPSHOT frames differ from the driver's"
-				sed 's/^/# /' "$tmp/lib.log"
-				diff "$p.drv4.frames" "$p.lib4.frames" | head -n 4 |
-					cut -c 1-160 | sed 's/^/# /'
-				same4=1
-			fi
+			[ $same4 = 1 ] || same_frames "$prog" "$p" 4 || same4=1
 		fi
 		rm -f "$p".*
 	done

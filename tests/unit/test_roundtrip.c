@@ -100,30 +100,40 @@ static void test_v2(void)
 	buf_free(&back);
 }
 
-static void test_v3(void)
+/*
+ * A v3 record of 300 snapshots with ages, several kdamonds (numbered in
+ * order of appearance) and lost snapshots; 0 when written.
+ */
+static int write_v3_series(struct series *ser, struct buf *out)
 {
 	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 },
 					     1700000000000000000ll };
-	struct buf v3 = { 0 }, mid = { 0 }, back = { 0 };
-	struct series ser;
 	struct damonrec_writer *w;
+	int fd, rc;
 	size_t i;
-	int fd;
 
-	/* Ages, several kdamonds (numbered in order of appearance), lost. */
-	series_gen(&ser, 300, 2, 3, true, true);
+	series_gen(ser, 300, 2, 3, true, true);
 	fd = memfd_create("v3", 0);
 	w = damonrec_writer_open_fd(fd, DAMONREC_FORMAT_V3, &meta);
-	for (i = 0; i < ser.n; i++) {
-		damonrec_snapshot_set_kdamond(ser.s[i], i < 3 ? (unsigned int)i :
-					      damonrec_snapshot_get_kdamond(ser.s[i]));
+	for (i = 0; i < ser->n; i++) {
+		damonrec_snapshot_set_kdamond(ser->s[i], i < 3 ? (unsigned int)i :
+					      damonrec_snapshot_get_kdamond(ser->s[i]));
 		if (i % 50 == 7)
-			damonrec_snapshot_set_lost_before(ser.s[i], i);
-		damonrec_writer_write(w, ser.s[i]);
+			damonrec_snapshot_set_lost_before(ser->s[i], i);
+		damonrec_writer_write(w, ser->s[i]);
 	}
-	ok(!damonrec_writer_close(w), "v3: %zu bytes written", (size_t)lseek(fd, 0, SEEK_END));
-	fd_slurp(fd, &v3);
+	rc = damonrec_writer_close(w);
+	fd_slurp(fd, out);
 	close(fd);
+	return rc;
+}
+
+static void test_v3(void)
+{
+	struct buf v3 = { 0 }, mid = { 0 }, back = { 0 };
+	struct series ser;
+
+	ok(!write_v3_series(&ser, &v3), "v3: %zu bytes written", v3.len);
 
 	ok(!convert(&v3, DAMONREC_FORMAT_JSON, &mid) &&
 	   !convert(&mid, DAMONREC_FORMAT_V3, &back) && same(&v3, &back),
@@ -161,36 +171,42 @@ static size_t v4_frames(const struct buf *b, size_t *at, unsigned int *type,
 }
 
 /*
+ * The SNAPSHOT frames of the groups whose CHECK frame ends at or before
+ * @end, of the frames at @at of types @type; *@group_at: where the next
+ * group starts.
+ */
+static size_t whole_groups(const size_t *at, const unsigned int *type,
+			   size_t nf, size_t end, size_t *group_at)
+{
+	size_t want = 0, j, m;
+
+	*group_at = 64;
+	for (j = 0; j < nf && at[j] + 6 <= end; j++) {
+		if (type[j] != 0x06)
+			continue;
+		for (m = 0; m < j; m++)
+			if (type[m] == 0x01 && at[m] >= *group_at)
+				want++;
+		*group_at = at[j] + 6;
+	}
+	return want;
+}
+
+/*
  * Version 4: the same snapshots as v3, fewer bytes; cut anywhere, a record
  * gives every snapshot of its whole groups and the offset of the torn one;
  * a changed byte is caught by its group's CRC.
  */
 static void test_v4(void)
 {
-	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 },
-					     1700000000000000000ll };
 	struct buf v3 = { 0 }, v4 = { 0 }, back = { 0 }, cut = { 0 };
 	static size_t at[4096];
 	static unsigned int type[4096];
 	struct series ser;
-	struct damonrec_writer *w;
 	size_t i, nf, k, good_cut = 0, bad_cut = 0, good_flip = 0, bad_flip = 0;
 	unsigned int checks = 0, max_group = 0, group = 0;
-	int fd;
 
-	series_gen(&ser, 300, 2, 3, true, true);
-	fd = memfd_create("v3", 0);
-	w = damonrec_writer_open_fd(fd, DAMONREC_FORMAT_V3, &meta);
-	for (i = 0; i < ser.n; i++) {
-		damonrec_snapshot_set_kdamond(ser.s[i], i < 3 ? (unsigned int)i :
-					      damonrec_snapshot_get_kdamond(ser.s[i]));
-		if (i % 50 == 7)
-			damonrec_snapshot_set_lost_before(ser.s[i], i);
-		damonrec_writer_write(w, ser.s[i]);
-	}
-	ok(!damonrec_writer_close(w), "v3 for v4: written");
-	fd_slurp(fd, &v3);
-	close(fd);
+	ok(!write_v3_series(&ser, &v3), "v3 for v4: written");
 
 	k = (size_t)convert(&v3, DAMONREC_FORMAT_V4, &v4);
 	ok(!k && v4.len < v3.len, "v3 (%zu bytes) -> v4 (%zu bytes) is smaller",
@@ -206,14 +222,14 @@ static void test_v4(void)
 	for (k = 0; k < nf; k++) {
 		if (type[k] == 0x01)
 			group++;
-		if (type[k] == 0x05) {
+		if (type[k] == 0x06) {
 			checks++;
 			if (group > max_group)
 				max_group = group;
 			group = 0;
 		}
 	}
-	ok(checks >= ser.n / 16 && max_group == 16 && type[nf - 1] == 0x05 &&
+	ok(checks >= ser.n / 16 && max_group == 16 && type[nf - 1] == 0x06 &&
 	   type[nf - 2] == 0x04,
 	   "v4: %u CHECK frames, at most 16 snapshots a group, one after END",
 	   checks);
@@ -227,20 +243,11 @@ static void test_v4(void)
 		size_t ends[2] = { at[k], at[k] + 1 }, e;
 
 		for (e = 0; e < 2; e++) {
-			size_t want = 0, group_at = 64, j;
+			size_t group_at, want;
 			struct rd x;
 			int rc;
 
-			for (j = 0; j < nf && at[j] < ends[e]; j++) {
-				if (type[j] == 0x05 && at[j] + 6 <= ends[e]) {
-					size_t m;
-
-					for (m = 0; m < j; m++)
-						if (type[m] == 0x01 && at[m] >= group_at)
-							want++;
-					group_at = at[j] + 6;
-				}
-			}
+			want = whole_groups(at, type, nf, ends[e], &group_at);
 			cut.len = 0;
 			buf_put(&cut, v4.p, ends[e]);
 			rd_open(&x, cut.p, cut.len, DAMONREC_FORMAT_AUTO);
@@ -260,20 +267,11 @@ static void test_v4(void)
 
 	/* Change one bit of every 7th byte: the group's CRC catches it. */
 	for (i = 64; i < v4.len; i += 7) {
-		size_t want = 0, group_at = 64, j;
+		size_t group_at, want = whole_groups(at, type, nf, i, &group_at);
 		const struct damonrec_snapshot *s;
 		struct rd x;
 		int rc;
 
-		for (j = 0; j < nf && at[j] <= i; j++)
-			if (type[j] == 0x05 && at[j] + 6 <= i) {
-				size_t m;
-
-				for (m = 0; m < j; m++)
-					if (type[m] == 0x01 && at[m] >= group_at)
-						want++;
-				group_at = at[j] + 6;
-			}
 		cut.len = 0;
 		buf_put(&cut, v4.p, v4.len);
 		cut.p[i] ^= 0x10;
