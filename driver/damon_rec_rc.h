@@ -218,7 +218,8 @@ static inline void drec_rc_bit(struct drec_rc_enc *e, uint16_t *prob,
 		e->range -= bound;
 	}
 	drec_rc_adapt(prob, bit);
-	while (e->range < DREC_RC_TOP) {
+	/* One byte is enough: range stays over 2^16 (P is 15 to 2033). */
+	if (e->range < DREC_RC_TOP) {
 		e->range <<= 8;
 		drec_rc_shift_low(e);
 	}
