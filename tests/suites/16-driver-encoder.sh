@@ -7,7 +7,7 @@
 #   - the SNAPSHOT frames of lib/RECORD-FORMAT.md's two examples, byte for byte;
 #   - made-up recordings (several kdamonds and targets, regions that move,
 #     split and merge, unaligned ones, long runs of unchanged regions, ages
-#     that wrap, dropped snapshots) written in formats 3 and 2: reccheck
+#     that wrap, dropped snapshots) written in formats 4, 3 and 2: reccheck
 #     (tests/tools/reccheck.c) must decode exactly the snapshots encoded,
 #     and libdamonrec (damonctl convert) must turn the format 3 record into
 #     the very bytes of the driver's format 2 record, and write the same
@@ -102,6 +102,16 @@ check() {
 			bad=1
 			break
 		fi
+		"$reccheck" --format 4 --end --dump "$p.v4" >"$p.v4.out" 2>&1
+		grep -v '^reccheck: ' "$p.v4.out" >"$p.v4.got"
+		if ! grep -q '^reccheck: OK' "$p.v4.out" ||
+			! cmp -s "$p.v4.got" "$p.v3.txt"; then
+			echo "# seed $s: reccheck decodes another format 4 record"
+			grep '^reccheck: FAIL' "$p.v4.out" | sed 's/^/# /'
+			diff "$p.v3.txt" "$p.v4.got" | head -n 5 | sed 's/^/# /'
+			bad=1
+			break
+		fi
 		"$reccheck" --format 2 --dump "$p.v2" >"$p.v2.out" 2>&1
 		grep -v '^reccheck: ' "$p.v2.out" >"$p.v2.got"
 		if ! grep -q '^reccheck: OK' "$p.v2.out" ||
@@ -138,7 +148,7 @@ check() {
 		fi
 		rm -f "$p".*
 	done
-	tap $bad "$SEEDS made-up recordings decode to what $what encoded (reccheck)"
+	tap $bad "$SEEDS made-up recordings decode to what $what encoded in formats 4, 3 and 2 (reccheck)"
 	if [ $lib = 1 ]; then
 		tap $bad "libdamonrec turns each format 3 record into the driver's format 2 bytes ($what)"
 		tap $same "libdamonrec's writer codes every snapshot into the driver's format 3 bytes ($what)"

@@ -2,7 +2,7 @@
 /*
  * reccheck - an independent checker of damon_rec record files
  *
- * Its own minimal parser of record formats v2 and v3 (lib/RECORD-FORMAT.md),
+ * Its own minimal parser of record formats v2, v3 and v4 (lib/RECORD-FORMAT.md),
  * written apart from libdamonrec so that the two can check each other.  It
  * decodes the whole file and checks what any correct recording of DAMON
  * must satisfy, plus what the options ask for:
@@ -19,7 +19,7 @@
  *
  *   reccheck [OPTION...] FILE
  *
- *   --format N          the file must be version N (2 or 3)
+ *   --format N          the file must be version N (2, 3 or 4)
  *   --aggr-us US        aggregation interval (v3: default from the header)
  *   --sample-us US      sampling interval (v3: default from the header)
  *   --gap LO,HI         every gap at least LO x aggr_us (DAMON sleeps that
@@ -290,6 +290,122 @@ static int64_t svarint(struct cur *c)
 }
 
 /*
+ * ---- v4: the range decoder and the models, from RECORD-FORMAT.md --------
+ * A probability is 16 bits: bits 0-10 the chance in 2048 of a 0, bits
+ * 11-15 how many bits it has seen.
+ */
+struct models {
+	uint16_t ages, same_id;
+	uint16_t tag[9][256];
+	uint16_t num[9][2][256];	/* per field: first byte, others */
+	uint16_t nr[16][256];
+};
+
+enum { F_NTARGETS, F_TID, F_NREGIONS, F_GAP, F_SIZE, F_RSTART, F_RSIZE,
+       F_NR, F_AGE };
+
+static struct models *models;	/* per kdamond index */
+static uint32_t models_cap;
+
+static void models_reset(uint32_t kd)
+{
+	uint16_t *p = (uint16_t *)&models[kd];
+	size_t i;
+
+	for (i = 0; i < sizeof(models[kd]) / 2; i++)
+		p[i] = 1024;
+}
+
+struct rc {
+	uint32_t range, code;
+	const unsigned char *p, *end;
+};
+
+static struct rc *rc;		/* the body being decoded, NULL in v3 */
+static struct models *mod;	/* its kdamond's models */
+
+static unsigned int rc_next(void)
+{
+	return rc->p < rc->end ? *rc->p++ : 0;
+}
+
+static unsigned int rc_bit(uint16_t *pr)
+{
+	unsigned int p = *pr & 2047, n = *pr >> 11, bit, s;
+	uint32_t bound = (rc->range >> 11) * p;
+
+	if (rc->code < bound) {
+		rc->range = bound;
+		bit = 0;
+	} else {
+		rc->code -= bound;
+		rc->range -= bound;
+		bit = 1;
+	}
+	s = n == 0 ? 1 : n < 3 ? 2 : n < 7 ? 3 : 4;
+	p = bit ? p - (p >> s) : p + ((2048 - p) >> s);
+	*pr = (uint16_t)((n < 31 ? n + 1 : 31) << 11 | p);
+	while (rc->range < (1u << 24)) {
+		rc->range <<= 8;
+		rc->code = rc->code << 8 | rc_next();
+	}
+	return bit;
+}
+
+/* @nbits bits through the tree @t, least significant first. */
+static unsigned int rc_tree(uint16_t *t, unsigned int v, unsigned int from,
+			    unsigned int nbits, unsigned int *node)
+{
+	unsigned int i, b;
+
+	for (i = from; i < from + nbits; i++) {
+		b = rc_bit(&t[*node]);
+		v |= b << i;
+		*node = *node << 1 | b;
+	}
+	return v;
+}
+
+static uint64_t rc_num_first(struct cur *c, unsigned int f, uint16_t *first)
+{
+	uint64_t v = 0;
+	unsigned int i, b, node;
+
+	for (i = 0; i < 10; i++) {
+		node = 1;
+		b = rc_tree(i ? mod->num[f][1] : first, 0, 0, 8, &node);
+		if (i == 9 && b > 1)
+			break;
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = 1;
+	return 0;
+}
+
+static uint64_t rc_num(struct cur *c, unsigned int f)
+{
+	return rc_num_first(c, f, mod->num[f][0]);
+}
+
+/* A region number: from the body in v4, a varint in v3. */
+static uint64_t rnum(struct cur *c, unsigned int f)
+{
+	return rc ? rc_num(c, f) : varint(c);
+}
+
+/* A tag: bits 4-7 are not coded on a SAME or RAW tag with values. */
+static unsigned int rc_tag(unsigned int ctx)
+{
+	unsigned int node = 1, v = rc_tree(mod->tag[ctx], 0, 0, 4, &node);
+
+	if ((v & 0xc) && ((v & 3) == 0 || (v & 3) == 3))
+		return v;
+	return rc_tree(mod->tag[ctx], v, 4, 4, &node);
+}
+
+/*
  * The last SNAPSHOT of each kdamond, the reference of its next one: index in
  * rec.s plus one, 0 for none.
  */
@@ -315,13 +431,33 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 	struct snap *s = new_snap();
 	uint32_t t, i;
 
+	static int64_t prev_delta;
+	struct rc body;
+	int ages = 1;
+
 	s->kdamond = varint(c);
 	if (s->kdamond >= rec.nr_kdamonds)
 		fail("SNAPSHOT at %zu: kdamond %u not introduced by a KDAMOND frame",
 		     at, s->kdamond);
-	*prev_ns += svarint(c);
+	if (rec.version == 4) {
+		/* The time delta less the previous one; then the body. */
+		prev_delta += svarint(c);
+		*prev_ns += prev_delta;
+		body.p = c->p;
+		body.end = c->end;
+		body.range = 0xffffffffu;
+		body.code = 0;
+		rc = &body;
+		mod = &models[s->kdamond];
+		for (i = 0; i < 4; i++)
+			body.code = body.code << 8 | rc_next();
+		ages = rc_bit(&mod->ages) == 1;
+		s->nr_targets = rc_num(c, F_NTARGETS);
+	} else {
+		*prev_ns += svarint(c);
+		s->nr_targets = varint(c);
+	}
 	s->time_ns = *prev_ns;
-	s->nr_targets = varint(c);
 	if (c->bad || s->nr_targets > 1 << 20)
 		fail("SNAPSHOT at %zu: bad header", at);
 	s->t = xrealloc(NULL, s->nr_targets * sizeof(*s->t));
@@ -330,19 +466,43 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 		const struct target *ref;
 		uint64_t cursor = 0;
 		uint32_t prev_nr = 0, ri = 0;
+		unsigned int ctx = 8;
 
-		tg->id = varint(c);
-		tg->nr = varint(c);
-		if (c->bad || tg->nr / 16 > (uint32_t)(c->end - c->p))
-			fail("SNAPSHOT at %zu: bad target %u", at, t);
-		ref = ref_target(s->kdamond, tg->id);
+		if (rc) {
+			const struct snap *rs = s->kdamond < last_cap &&
+				last_of[s->kdamond] ?
+				&rec.s[last_of[s->kdamond] - 1] : NULL;
+			uint64_t z;
+
+			if (rs && t < rs->nr_targets && !rc_bit(&mod->same_id))
+				tg->id = rs->t[t].id;
+			else
+				tg->id = rc_num(c, F_TID);
+			ref = ref_target(s->kdamond, tg->id);
+			z = rc_num(c, F_NREGIONS);
+			tg->nr = (ref ? ref->nr : 0) +
+				 (uint32_t)((z >> 1) ^ -(z & 1));
+			if (c->bad || tg->nr > 1 << 24)
+				fail("SNAPSHOT at %zu: bad target %u", at, t);
+		} else {
+			tg->id = varint(c);
+			tg->nr = varint(c);
+			if (c->bad || tg->nr / 16 > (uint32_t)(c->end - c->p))
+				fail("SNAPSHOT at %zu: bad target %u", at, t);
+			ref = ref_target(s->kdamond, tg->id);
+		}
 		tg->r = xrealloc(NULL, tg->nr * sizeof(*tg->r));
 		for (i = 0; i < tg->nr;) {
 			unsigned int tag, form, x, cnt, k;
 
-			if (c->p >= c->end)
+			if (rc) {
+				tag = rc_tag(ctx);
+				ctx = (tag & 3) | (tag >> 4 ? 4 : 0);
+			} else if (c->p >= c->end) {
 				fail("SNAPSHOT at %zu: regions run out", at);
-			tag = *c->p++;
+			} else {
+				tag = *c->p++;
+			}
 			form = tag & 3;
 			x = tag >> 4;
 			/* SAME repeats x + 1; RAW with x is a NEXT run of x. */
@@ -378,7 +538,7 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 					r->start = ref->r[j].start;
 					r->end = ref->r[j].end;
 					pnr = ref->r[j].nr_accesses;
-					page = ref->r[j].age + 1;
+					page = ages ? ref->r[j].age + 1 : 0;
 				} else if (form != 3 && x) {
 					uint32_t j = ri;
 					uint64_t b;
@@ -396,32 +556,33 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 							     at, x);
 						r->end = ref->r[j + x - 1].end;
 					} else {
-						b = varint(c);
+						b = rnum(c, F_SIZE);
 						if (!b || (b >> 52) ||
 						    r->start + (b << 12) < r->start)
 							fail("SNAPSHOT at %zu: bad size", at);
 						r->end = r->start + (b << 12);
 					}
 					pnr = ref->r[j].nr_accesses;
-					page = ref->r[j].age + 1;
+					page = ages ? ref->r[j].age + 1 : 0;
 				} else {
 					uint64_t a, b;
 
-					a = varint(c);
+					a = rnum(c, form == 1 ? F_SIZE :
+						 form == 2 ? F_GAP : F_RSTART);
 					if (form == 1) {
 						r->start = cursor;
 						b = a << 12;
 						if (a >> 52)
 							fail("SNAPSHOT at %zu: size overflows", at);
 					} else if (form == 2) {
-						b = varint(c);
+						b = rnum(c, F_SIZE);
 						if ((a >> 52) || (b >> 52))
 							fail("SNAPSHOT at %zu: gap overflows", at);
 						r->start = cursor + (a << 12);
 						b <<= 12;
 					} else {
 						r->start = a;
-						b = varint(c);
+						b = rnum(c, F_RSIZE);
 					}
 					if (r->start < cursor)
 						fail("SNAPSHOT at %zu: region before the cursor", at);
@@ -431,8 +592,17 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 					pnr = prev_nr;
 					page = 0;
 				}
-				r->nr_accesses = tag & 4 ? varint(c) : pnr;
-				r->age = tag & 8 ? varint(c) : page;
+				if (!(tag & 4))
+					r->nr_accesses = pnr;
+				else if (rc)
+					r->nr_accesses = rc_num_first(c, F_NR,
+						mod->nr[pnr < 15 ? pnr : 15]);
+				else
+					r->nr_accesses = varint(c);
+				/* v4: a count that changes predicts age 0. */
+				if (rc && (tag & 4))
+					page = 0;
+				r->age = tag & 8 ? rnum(c, F_AGE) : page;
 				if (c->bad)
 					fail("SNAPSHOT at %zu: bad region", at);
 				cursor = r->end;
@@ -440,9 +610,10 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 			}
 		}
 	}
-	if (c->p != c->end)
+	if (!rc && c->p != c->end)
 		fail("SNAPSHOT at %zu: %zu bytes left in the payload", at,
 		     (size_t)(c->end - c->p));
+	rc = NULL;
 	if (s->kdamond >= last_cap) {
 		uint32_t n = s->kdamond + 1;
 
@@ -456,9 +627,10 @@ static void v3_snapshot(struct cur *c, size_t at, int64_t *prev_ns)
 static void parse_v3(void)
 {
 	const unsigned char *h = data;
+	unsigned int group_snaps = 0;
+	size_t off, group, group_nr = 0;
 	int64_t prev_ns;
 	uint32_t hsize;
-	size_t off;
 
 	if (size < 64)
 		fail("v3 header cut short (%zu bytes)", size);
@@ -478,15 +650,16 @@ static void parse_v3(void)
 	rec.start_ns = (int64_t)le64(h + 40);
 	prev_ns = rec.start_ns;
 
+	group = hsize;
 	for (off = hsize; off < size;) {
-		size_t at = off;
+		size_t at = off, tail = rec.version == 4 ? 0 : 4;
 		struct cur c = { data + off + 1, data + size, 0 };
 		uint64_t len;
 		unsigned int type = data[off];
 
 		len = varint(&c);
 		if (c.bad || len > (uint64_t)(data + size - c.p) ||
-		    (uint64_t)(data + size - c.p) - len < 4) {
+		    (uint64_t)(data + size - c.p) - len < tail) {
 			rec.truncated_at = at + 1;
 			break;
 		}
@@ -494,9 +667,21 @@ static void parse_v3(void)
 			fail("frame at %zu: length %llu", at,
 			     (unsigned long long)len);
 		c.end = c.p + len;
-		if (le32(c.end) != crc32(data + at, c.end - (data + at)))
+		if (tail && le32(c.end) != crc32(data + at, c.end - (data + at)))
 			fail("frame at %zu (type %u): CRC mismatch", at, type);
-		off = c.end + 4 - data;
+		off = c.end + tail - data;
+		if (rec.version == 4 && type == 6) {
+			/* CHECK: the CRC of the group, which ends here. */
+			if (len != 4 || le32(c.p) != crc32(data + group, at - group))
+				fail("CHECK at %zu: CRC mismatch of the group at %zu",
+				     at, group);
+			group = off;
+			group_snaps = 0;
+			group_nr = rec.nr;
+			continue;
+		}
+		if (rec.version == 4 && type == 1 && ++group_snaps > 16)
+			fail("group at %zu: more than 16 snapshots", group);
 		if (rec.has_end)
 			fail("frame at %zu after the END frame", at);
 
@@ -519,6 +704,8 @@ static void parse_v3(void)
 				     (unsigned long long)why);
 			rec.lost_frames++;
 			rec.lost_total += count;
+			if (rec.version == 4)
+				models_reset(kd);
 			break;
 		}
 		case 3: {
@@ -531,6 +718,11 @@ static void parse_v3(void)
 				fail("KDAMOND at %zu: index %llu, expected %u",
 				     at, (unsigned long long)kd,
 				     rec.nr_kdamonds);
+			if (kd >= models_cap) {
+				models_cap = kd + 1;
+				models = xrealloc(models, models_cap * sizeof(*models));
+			}
+			models_reset(kd);
 			rec.nr_kdamonds++;
 			break;
 		}
@@ -545,7 +737,14 @@ static void parse_v3(void)
 			break;
 		}
 	}
+	/* v4: a group without its CHECK frame is not trusted. */
+	if (rec.version == 4 && group < size) {
+		if (!rec.truncated_at)
+			rec.truncated_at = group + 1;
+		rec.nr = group_nr;
+	}
 	free(last_of);
+	free(models);
 }
 
 /* ---- checks ------------------------------------------------------------- */
@@ -580,7 +779,7 @@ static void check_regions(void)
 		for (t = 0; t < s->nr_targets; t++) {
 			const struct target *tg = &s->t[t];
 
-			if (t && tg->id <= s->t[t - 1].id && rec.version == 3)
+			if (t && tg->id <= s->t[t - 1].id && rec.version >= 3)
 				fail("snapshot %zu: target ids not increasing",
 				     i);
 			if (!tg->nr)
@@ -611,7 +810,7 @@ static void check_regions(void)
 /* Per kdamond: increasing times, median gap, snapshot count. */
 static void check_times(void)
 {
-	uint32_t nkd = rec.version == 3 ? rec.nr_kdamonds : 1, kd;
+	uint32_t nkd = rec.version >= 3 ? rec.nr_kdamonds : 1, kd;
 	double *gaps = xrealloc(NULL, rec.nr * sizeof(double));
 
 	for (kd = 0; kd < nkd; kd++) {
@@ -624,7 +823,7 @@ static void check_times(void)
 
 			if (s->kdamond != kd)
 				continue;
-			if (rec.version == 3 && s->time_ns < rec.start_ns)
+			if (rec.version >= 3 && s->time_ns < rec.start_ns)
 				fail("snapshot %zu: time before the start", i);
 			if (count && s->time_ns <= prev)
 				fail("snapshot %zu of kdamond %u: time does not increase",
@@ -839,12 +1038,12 @@ int main(int argc, char **argv)
 		fail("no damon_recfmt_ver magic: not a v1-v3 record (%zu bytes)",
 		     size);
 	memcpy(&version, data + 16, 4);
-	if (version == 3 && le32(data + 16) == 3)
-		rec.version = 3;
+	if ((version == 3 || version == 4) && le32(data + 16) == (uint32_t)version)
+		rec.version = version;
 	else if (version == 2)
 		rec.version = 2;
 	else
-		fail("version %d: not 2 or 3", version);
+		fail("version %d: not 2, 3 or 4", version);
 	if (opt.format && opt.format != rec.version)
 		fail("version %d, expected %d", rec.version, opt.format);
 
@@ -867,7 +1066,7 @@ int main(int argc, char **argv)
 		     opt.min_snapshots);
 	check_regions();
 	check_times();
-	if (rec.version == 3) {
+	if (rec.version >= 3) {
 		if (opt.kdamonds >= 0 && rec.nr_kdamonds != opt.kdamonds)
 			fail("%u kdamonds, expected %ld", rec.nr_kdamonds,
 			     opt.kdamonds);
@@ -895,7 +1094,7 @@ int main(int argc, char **argv)
 	if (!opt.quiet)
 		printf("reccheck: OK version=%d snapshots=%zu regions=%llu kdamonds=%u lost=%llu end=%d sample_us=%llu aggr_us=%llu bytes=%zu\n",
 		       rec.version, rec.nr, (unsigned long long)rec.regions,
-		       rec.version == 3 ? rec.nr_kdamonds : 1,
+		       rec.version >= 3 ? rec.nr_kdamonds : 1,
 		       (unsigned long long)rec.lost_total, rec.has_end,
 		       (unsigned long long)rec.sample_us,
 		       (unsigned long long)rec.aggr_us, size);

@@ -91,6 +91,13 @@ status_of() {
 	cp "$WORK/v4.data" "$OUT/vaddr-v4.data"
 	[ "$(stat -c %s "$WORK/v4.data")" = "$(status_of "$WORK/st.txt" bytes_written)" ]
 	[ "$(status_of "$WORK/st.txt" lost_full)" = 0 ]
+	run reccheck --format 4 --producer 1 --end --no-lost --targets 1 \
+		--kdamonds 1 --duration "$(duration_of "$WORK/st.txt")" \
+		--hot "$ZZ_RANGE" "$WORK/v4.data"
+	echo "$output"
+	assert_success
+	assert_output --partial "snapshots=$(status_of "$WORK/st.txt" snapshots) "
+	assert_output --partial "regions=$(status_of "$WORK/st.txt" regions) "
 	run damonctl show --summary "$WORK/v4.data"
 	echo "$output"
 	assert_success
