@@ -310,15 +310,15 @@ v4_row() {
 		"$(awk -v a="$b" -v c="$x" 'BEGIN { print ((a <= c) ? "yes" : "no") }')" \
 		"$n snapshots; the same in v2 $b2 bytes ($(calc "$b2 / $b")x v4), in v3 $b3 bytes ($(calc "$b3 / $b")x v4)"
 }
-if [ -n "${out:-}" ] && [ -s "$out/rec.v4" ] && [ -s "$out/pb.v4" ] &&
+if [ -n "${out:-}" ] && [ -s "$out/bench/rec.v4" ] && [ -s "$out/bench/pb.v4" ] &&
    command -v xz >/dev/null; then
 	# Without ages: the zigzag record through v2 and back into v4.
-	"$DAMONCTL" convert "$out/rec.v4" --format v2 -o "$BENCH_DIR/noage.v2" &&
+	"$DAMONCTL" convert "$out/bench/rec.v4" --format v2 -o "$BENCH_DIR/noage.v2" &&
 	"$DAMONCTL" convert "$BENCH_DIR/noage.v2" --format v4 \
 		-o "$BENCH_DIR/noage.v4" &&
-	v4_row zigzag "zigzag recorded by the driver (with ages)" "$out/rec.v4" &&
+	v4_row zigzag "zigzag recorded by the driver (with ages)" "$out/bench/rec.v4" &&
 	v4_row noage "the same converted from v2 (no ages)" "$BENCH_DIR/noage.v4" &&
-	v4_row churn "1000-region churn recorded by the driver" "$out/pb.v4" || {
+	v4_row churn "1000-region churn recorded by the driver" "$out/bench/pb.v4" || {
 		say "v4 sizes: damonctl convert failed"; status=1; }
 fi
 
