@@ -36,10 +36,16 @@
 
 enum target_mode { TGT_NONE, TGT_PIDS, TGT_CMD, TGT_PADDR, TGT_ATTACH };
 
+static bool is_damo(enum damonrec_format f)
+{
+	return f == DAMONREC_FORMAT_DAMO || f == DAMONREC_FORMAT_DAMO_JSON;
+}
+
 struct record_args {
 	uint64_t buf;			/* 0: keep the device's */
 	const char *output;
-	enum damonrec_format format;
+	enum damonrec_format format;	/* the driver's */
+	enum damonrec_format out_format;	/* the file's: format, or damo's */
 	enum target_mode mode;
 	pid_t pids[MAX_PIDS];
 	size_t nr_pids;
@@ -87,7 +93,10 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0,
 	  "Write the record to FILE (default damon.data); '-' streams it to "
 	  "standard output", 1 },
-	{ "format", OPT_FORMAT, "v2|v3|v4", 0, "Record format (default v3)", 1 },
+	{ "format", OPT_FORMAT, "FMT", 0,
+	  "Record format: v2, v3 (default), v4, or damo's json_compressed (damo) "
+	  "or json (damo-json), re-encoded from v3 and written when the recording "
+	  "ends", 1 },
 	{ "buf", 'b', "BYTES", 0,
 	  "Device buffer size, 1K to 4M (default: the device's setting)", 1 },
 	{ "split", OPT_SPLIT, "SIZE|TIME", 0,
@@ -163,10 +172,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		a->output = arg;
 		return 0;
 	case OPT_FORMAT:
-		if (damonrec_format_parse(arg, &a->format) ||
-		    (a->format != DAMONREC_FORMAT_V2 && a->format != DAMONREC_FORMAT_V3 &&
-		     a->format != DAMONREC_FORMAT_V4))
-			die_usage("--format '%s': record writes v2, v3 or v4", arg);
+		if (damonrec_format_parse(arg, &a->out_format) ||
+		    (a->out_format != DAMONREC_FORMAT_V2 && a->out_format != DAMONREC_FORMAT_V3 &&
+		     a->out_format != DAMONREC_FORMAT_V4 &&
+		     a->out_format != DAMONREC_FORMAT_DAMO &&
+		     a->out_format != DAMONREC_FORMAT_DAMO_JSON))
+			die_usage("--format '%s': record writes v2, v3, v4, damo or damo-json", arg);
+		/* The driver records v3; damo's formats are made from it. */
+		a->format = is_damo(a->out_format) ? DAMONREC_FORMAT_V3 : a->out_format;
 		return 0;
 	case 'b':
 		a->buf = parse_buf_size(arg);
@@ -554,14 +567,23 @@ static void stream_copy(struct record *r)
 	}
 }
 
+/* FILE.N with --split, else FILE ("-": standard output). */
+static void part_name(const struct record *r, char *name, size_t n)
+{
+	if (r->a->split_bytes || r->a->split_ns)
+		snprintf(name, n, "%s.%u", r->a->output, r->part);
+	else
+		snprintf(name, n, "%s", r->a->output);
+}
+
 static struct damonrec_writer *open_part(struct record *r,
 					 const struct damonrec_record_meta *meta)
 {
 	struct damonrec_writer *w;
 	char name[PATH_MAX];
 
-	snprintf(name, sizeof(name), "%s.%u", r->a->output, r->part);
-	w = damonrec_writer_open(name, r->a->format, meta);
+	part_name(r, name, sizeof(name));
+	w = damonrec_writer_open(name, r->a->out_format, meta);
 	if (!w)
 		stream_fail(r, EXIT_ERR, "cannot create %s: %s", name, strerror(errno));
 	return w;
@@ -576,7 +598,7 @@ static void drop_empty_part(struct record *r)
 	char name[PATH_MAX];
 	struct stat st;
 
-	snprintf(name, sizeof(name), "%s.%u", r->a->output, r->part);
+	part_name(r, name, sizeof(name));
 	if (!stat(name, &st) && S_ISREG(st.st_mode) && !st.st_size)
 		unlink(name);
 }
@@ -584,13 +606,18 @@ static void drop_empty_part(struct record *r)
 static bool close_part(struct record *r, struct damonrec_writer *w)
 {
 	uint64_t bytes = damonrec_writer_get_bytes(w);
+	char name[PATH_MAX];
+	struct stat st;
 
+	part_name(r, name, sizeof(name));
 	if (damonrec_writer_close(w)) {
-		stream_fail(r, EXIT_ERR, "writing %s.%u: %s", r->a->output, r->part,
-			    strerror(errno));
+		stream_fail(r, EXIT_ERR, "writing %s: %s", name, strerror(errno));
 		drop_empty_part(r);
 		return false;
 	}
+	/* damo's formats are written whole at close. */
+	if (is_damo(r->a->out_format) && strcmp(name, "-") && !stat(name, &st))
+		bytes = (uint64_t)st.st_size;
 	r->parts_bytes += bytes;
 	r->part++;
 	return true;
@@ -687,7 +714,8 @@ static int setup_output(struct record *r)
 		if (!r->info.stream)
 			return err_msg(EXIT_UNAVAIL, "%s: this driver cannot stream a record; "
 				       "record to a file with -o FILE (without --split)",
-				       a->split_bytes || a->split_ns ? "--split" : "-o -");
+				       a->split_bytes || a->split_ns ? "--split" :
+				       strcmp(a->output, "-") ? "--format damo" : "-o -");
 		if (r->info.output_fd && damonrec_device_set_output_fd(r->dev, -1))
 			return device_error("cannot clear the output fd", errno);
 		if (damonrec_device_set_output_path(r->dev, NULL))
@@ -834,7 +862,7 @@ static void summary(struct record *r, int code)
 		json_begin(f);
 		json_obj_open(NULL);
 		json_str("output", a->output);
-		json_str("format", damonrec_format_name(a->format));
+		json_str("format", damonrec_format_name(a->out_format));
 		if (a->split_bytes || a->split_ns)
 			json_u64("parts", r->part);
 		json_u64("snapshots", st.snapshots);
@@ -851,14 +879,14 @@ static void summary(struct record *r, int code)
 		note("%" PRIu64 " snapshots in %u part%s %s.0..%u (%s, %s), %" PRIu64
 		     " lost, %s; %s", st.snapshots, r->part, r->part == 1 ? "" : "s",
 		     a->output, r->part ? r->part - 1 : 0,
-		     damonrec_format_name(a->format), fmt_size(b, sizeof(b), bytes),
+		     damonrec_format_name(a->out_format), fmt_size(b, sizeof(b), bytes),
 		     lost, fmt_time(t, sizeof(t), (int64_t)st.duration_ns),
 		     r->end_reason ? r->end_reason : "stopped");
 	else
 		note("%" PRIu64 " snapshots, %s written to %s (%s), %" PRIu64
 		     " lost, %s; %s", st.snapshots, fmt_size(b, sizeof(b), bytes),
 		     strcmp(a->output, "-") ? a->output : "standard output",
-		     damonrec_format_name(a->format), lost,
+		     damonrec_format_name(a->out_format), lost,
 		     fmt_time(t, sizeof(t), (int64_t)st.duration_ns),
 		     r->end_reason ? r->end_reason : "stopped");
 }
@@ -868,6 +896,7 @@ int cmd_record(int argc, char **argv)
 	struct record_args a = {
 		.output = "damon.data",
 		.format = DAMONREC_FORMAT_V3,
+		.out_format = DAMONREC_FORMAT_V3,
 	};
 	struct record r = { .a = &a, .go_fd = -1 };
 	struct damonrec_device_status st;
@@ -901,7 +930,8 @@ int cmd_record(int argc, char **argv)
 			if (kill(a.pids[i], 0) && errno == ESRCH)
 				die_usage("-p %d: no such process", (int)a.pids[i]);
 	}
-	r.streaming = !strcmp(a.output, "-") || a.split_bytes || a.split_ns;
+	r.streaming = !strcmp(a.output, "-") || a.split_bytes || a.split_ns ||
+		      is_damo(a.out_format);
 	r.progress = !a.quiet && !g.json && isatty(STDERR_FILENO);
 	if (!strcmp(a.output, "-") && isatty(STDOUT_FILENO))
 		die_usage("-o -: standard output is a terminal; pipe it into a program "
@@ -1019,7 +1049,7 @@ int cmd_record(int argc, char **argv)
 			damonrec_device_stop(r.dev);
 			goto out_damon_setup;
 		}
-		if (a.split_bytes || a.split_ns)
+		if (a.split_bytes || a.split_ns || is_damo(a.out_format))
 			stream_split(&r);
 		else
 			stream_copy(&r);

@@ -55,7 +55,7 @@ complete_line() {
 
 @test "completion: option values" {
 	run complete_line record --format ""
-	assert_output $'v2\nv3'
+	assert_output $'damo\ndamo-json\nv2\nv3\nv4'
 	run complete_line convert x --format j
 	assert_output json
 	run complete_line convert x --input-format pe

@@ -113,6 +113,20 @@ assert_walks() {
 	assert_all_clean
 }
 
+@test "record --format damo writes damo's json_compressed, which decodes and walks" {
+	run damonctl record --format damo -o damo.data -- "$ZIGZAG" -s 32 -n 6 -t 800 -d 1500 -i info.txt
+	assert_success
+	assert_output --regexp 'written to damo.data \(damo\)'
+	run damonctl show --summary damo.data
+	assert_success
+	assert_line --regexp '^format: +damo$'
+	assert_walks damo.data info.txt
+	run damonctl show damo.data
+	assert_success
+	assert_line --index 1 'data source: unknown'
+	assert_all_clean
+}
+
 @test "SIGINT in the middle of a record: clean stop, the file decodes" {
 	damonctl record -o int.data -- "$ZIGZAG" -s 32 -n 8 -t 1000 -r 100 3>&- &
 	pid=$!
