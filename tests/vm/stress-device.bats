@@ -268,12 +268,14 @@ check_exact() {
 	local fmt f n=0
 	while read -r fmt f; do
 		run damonctl show --summary "$f"
-		# A recording the random ioctls broke off has no END frame.
+		# A recording the random ioctls broke off has no END frame;
+		# in v4 it may end in a group without its CHECK frame.
 		[ "$status" = 0 ] || { [ "$status" = 3 ] &&
-			grep -q 'no END frame' <<<"$output"; } ||
+			grep -q 'no END frame\|before its CHECK frame' <<<"$output"; } ||
 			fail "$f ($fmt) does not decode: $output"
 		run reccheck --format "${fmt#v}" --min-snapshots 0 --aggr-us 100000 \
-			--sample-us 5000 --gap 0.5,100 "$f"
+			--sample-us 5000 --gap 0.5,100 \
+			$([ "$fmt" != v4 ] || echo --truncated-ok) "$f"
 		[ "$status" = 0 ] || fail "reccheck $f: $output"
 		n=$((n + 1))
 	done <"$W/list"
