@@ -17,9 +17,16 @@
  *
  * Locking:
  *  - drec.ctl_lock (mutex) serializes settings, start and stop.
- *  - drec.lock (spinlock) protects the pool, the counters and the v3 file
- *    state (kdamond indexes, pending LOST counts, previous snapshot time).
- *    The probe takes it with preemption already disabled.
+ *  - drec.lock (raw spinlock) protects the pool, the counters and the v3
+ *    file state (kdamond indexes, pending LOST counts, previous snapshot
+ *    time).
+ *  - The probe runs with preemption disabled (6.12's tracepoints), so every
+ *    lock it takes is a raw_spinlock_t: on PREEMPT_RT a spinlock_t sleeps.
+ *    What they cover is bounded: list and counter updates, the copy of one
+ *    snapshot into the pool, and the encoding of one snapshot under its
+ *    kdamond's lock.  Nothing under them allocates on PREEMPT_RT (see
+ *    DREC_PROBE_MAY_ALLOC), frees, or wakes a wait queue: the probe's
+ *    wakeups of stream readers go through a work item there.
  *  - drec.read_lock (mutex) serializes readers of the stream.
  *  - A kdamond's assembly state is only touched by its own thread, under
  *    its drec_kdamond.lock; by the thread that reclaims its slot once it
@@ -38,6 +45,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/kallsyms.h>
 #include <linux/damon_rec.h>
 
 #include "compat.h"
@@ -69,6 +77,16 @@
 /* Regions and targets preallocated per kdamond. */
 #define DREC_PREALLOC_REGIONS	1024
 #define DREC_PREALLOC_TARGETS	8
+
+/*
+ * Whether the probe may allocate memory (GFP_NOWAIT).  Not on PREEMPT_RT,
+ * where the allocators take sleeping locks and the probe runs with
+ * preemption disabled or under raw spinlocks.  There, a snapshot that
+ * needs more room than its slot or the pool has is counted lost_nomem, as
+ * when an allocation fails, and a kdamond that finds no slot ready has its
+ * events counted lost while drec.slot_work creates one.
+ */
+#define DREC_PROBE_MAY_ALLOC	(!IS_ENABLED(CONFIG_PREEMPT_RT))
 
 /* Unit ends remembered per buffer (see damon_rec_buf.c). */
 #define DREC_BUF_MARKS		64
@@ -161,7 +179,7 @@ struct drec_out_wait {
  * @model: version 4: the adaptive models of its file index.
  */
 struct drec_kdamond {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct task_struct *task;
 	pid_t pid;
 	struct damon_ctx *ctx;
@@ -202,6 +220,8 @@ struct drec_kdamond {
  * @probing: the probe is registered (ctl_lock).
  * @wq: the flush worker's workqueue.
  * @flush_work: writes ready buffers to @out.
+ * @wake_work: wakes the stream's readers for the probe (PREEMPT_RT).
+ * @slot_work: creates the next kdamond slot for the probe (PREEMPT_RT).
  * @fail_work: stops a recording after a write error.
  * @done_work: ends a stop that was interrupted, once all is written.
  * @out: output file of the recording, or NULL for the stream.
@@ -250,7 +270,8 @@ struct drec_kdamond {
  * @v4_prev_delta: version 4: the time delta of the previous snapshot.
  * @read_lock: serializes readers.
  * @readq: readers and pollers wait here.
- * @kd_lock: serializes claiming and reclaiming kdamond slots.
+ * @kd_lock: serializes claiming and reclaiming kdamond slots, and @sym.
+ * @sym: room for the name of a kernel thread's function (under @kd_lock).
  * @nr_kds: kdamond threads followed in this recording (status).
  * @nr_slots: kdamond slots in use (published with release semantics).
  * @kds: kdamond slots.
@@ -268,6 +289,8 @@ struct drec {
 	bool probing;
 	struct workqueue_struct *wq;
 	struct work_struct flush_work;
+	struct work_struct wake_work;
+	struct work_struct slot_work;
 	struct work_struct fail_work;
 	struct work_struct done_work;
 	struct file *out;
@@ -284,7 +307,7 @@ struct drec {
 	loff_t committed_pos;
 	loff_t base_pos;
 
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	bool failed;
 	bool give_up;
 	bool stream_eof;
@@ -316,7 +339,8 @@ struct drec {
 	struct mutex read_lock;
 	wait_queue_head_t readq;
 
-	spinlock_t kd_lock;
+	raw_spinlock_t kd_lock;
+	char sym[KSYM_SYMBOL_LEN];
 	unsigned int nr_kds;
 	unsigned int nr_slots;
 	struct drec_kdamond *kds[DREC_MAX_KDAMONDS];
@@ -343,6 +367,8 @@ void drec_unit_end_locked(struct drec *d, u32 nr_regions, bool snapshot);
 void drec_kick(struct drec *d);
 void drec_promote_cur_locked(struct drec *d);
 void drec_flush_work_fn(struct work_struct *work);
+void drec_wake_work_fn(struct work_struct *work);
+void drec_slot_work_fn(struct work_struct *work);
 bool drec_out_drained(struct drec *d);
 void drec_out_unhook(struct drec *d);
 ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,

@@ -106,11 +106,11 @@ int drec_pool_alloc(struct drec *d, gfp_t gfp)
 		}
 		list_add_tail(&b->list, &bufs);
 	}
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	list_splice_tail(&bufs, &d->free);
 	d->nr_free += n;
 	d->nr_bufs += n;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	return 0;
 }
 
@@ -131,19 +131,19 @@ int drec_pool_reserve(struct drec *d, size_t size, gfp_t gfp)
 		struct drec_buf *b;
 		size_t space;
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		space = drec_space_locked(d);
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		if (space >= size)
 			return 0;
 		b = drec_buf_new(d, gfp);
 		if (!b)
 			return -ENOMEM;
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		list_add_tail(&b->list, &d->free);
 		d->nr_free++;
 		d->nr_bufs++;
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 	}
 }
 
@@ -155,7 +155,7 @@ void drec_pool_free(struct drec *d)
 {
 	LIST_HEAD(bufs);
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	list_splice_init(&d->free, &bufs);
 	list_splice_init(&d->ready, &bufs);
 	if (d->cur)
@@ -164,7 +164,7 @@ void drec_pool_free(struct drec *d)
 	d->nr_free = 0;
 	d->nr_bufs = 0;
 	d->bytes_buffered = 0;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	drec_free_list(&bufs);
 }
 
@@ -190,6 +190,9 @@ int drec_reserve_locked(struct drec *d, size_t size)
 	idle = (size_t)(d->nr_bufs ? d->nr_bufs - 1 : 0) * d->rec_buf_len;
 	if (size <= idle)
 		return -ENOSPC;
+	/* Nothing is allocated under a raw spinlock on PREEMPT_RT. */
+	if (!DREC_PROBE_MAY_ALLOC)
+		return -ENOMEM;
 	while (space < size) {
 		struct drec_buf *b;
 
@@ -322,23 +325,39 @@ void drec_promote_cur_locked(struct drec *d)
  * drec_kick() - let the writer or the readers know about new data
  * @d: the recorder, d->lock not held.
  *
- * Safe in the probe: neither queue_work() nor wake_up() sleeps.
+ * Safe in the probe: neither queue_work() nor wake_up() sleeps.  On
+ * PREEMPT_RT a wait queue's lock sleeps, and the probe may hold a raw
+ * spinlock: the readers are woken from drec.wake_work there.
  */
 void drec_kick(struct drec *d)
 {
 	bool flush;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	flush = d->need_flush;
 	d->need_flush = false;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 
 	if (d->stream) {
-		wake_up_interruptible(&d->readq);
+		if (IS_ENABLED(CONFIG_PREEMPT_RT))
+			queue_work(d->wq, &d->wake_work);
+		else
+			wake_up_interruptible(&d->readq);
 		return;
 	}
 	if (flush)
 		queue_work(d->wq, &d->flush_work);
+}
+
+/**
+ * drec_wake_work_fn() - wake the stream's readers for the probe
+ * @work: drec.wake_work.
+ */
+void drec_wake_work_fn(struct work_struct *work)
+{
+	struct drec *d = container_of(work, struct drec, wake_work);
+
+	wake_up_interruptible(&d->readq);
 }
 
 /* Back to the free list while recording, else freed (returned). */
@@ -417,7 +436,7 @@ static void drec_fail(struct drec *d, int err)
 	bool first = false;
 	loff_t cut = 0;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	if (!d->failed) {
 		first = true;
 		d->failed = true;
@@ -425,7 +444,7 @@ static void drec_fail(struct drec *d, int err)
 		drec_drop_unwritten_locked(d);
 		cut = d->committed_pos;
 	}
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (!first)
 		return;
 
@@ -445,9 +464,9 @@ static void drec_fail(struct drec *d, int err)
 		} else {
 			d->pos = cut;
 			/* What stays in the file. */
-			spin_lock(&d->lock);
+			raw_spin_lock(&d->lock);
 			d->bytes_written = cut - d->base_pos;
-			spin_unlock(&d->lock);
+			raw_spin_unlock(&d->lock);
 		}
 	}
 	wake_up(&d->drainq);
@@ -542,9 +561,9 @@ bool drec_out_drained(struct drec *d)
 {
 	bool ret;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	ret = d->failed || list_empty(&d->ready);
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	return ret;
 }
 
@@ -556,11 +575,11 @@ static void drec_give_up(struct drec *d)
 {
 	u64 dropped, written;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	dropped = drec_drop_unwritten_locked(d);
 	d->last_error = -EAGAIN;
 	written = d->snaps_written;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	pr_info("unloading: the output takes no more data: %llu snapshots written, %llu dropped\n",
 		written, dropped);
 }
@@ -583,11 +602,11 @@ void drec_flush_work_fn(struct work_struct *work)
 		int err = 0;
 		loff_t at;
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		b = d->failed ? NULL :
 			list_first_entry_or_null(&d->ready, struct drec_buf,
 						 list);
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		if (!b)
 			break;
 
@@ -603,22 +622,22 @@ void drec_flush_work_fn(struct work_struct *work)
 				err = n ? (int)n : -EIO;
 				break;
 			}
-			spin_lock(&d->lock);
+			raw_spin_lock(&d->lock);
 			b->off += n;
 			d->bytes_written += n;
 			d->bytes_buffered -= n;
 			/* File position of the buffer's first byte. */
 			at = d->pos - b->off;
 			drec_count_written_locked(d, b, at);
-			spin_unlock(&d->lock);
+			raw_spin_unlock(&d->lock);
 		}
 
 		if (blocked) {
 			bool give_up;
 
-			spin_lock(&d->lock);
+			raw_spin_lock(&d->lock);
 			give_up = d->give_up;
-			spin_unlock(&d->lock);
+			raw_spin_unlock(&d->lock);
 			if (give_up) {
 				drec_give_up(d);
 				break;
@@ -628,14 +647,14 @@ void drec_flush_work_fn(struct work_struct *work)
 			return;
 		}
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		if (!err) {
 			list_del(&b->list);
 			b = drec_recycle_locked(d, b);
 		} else {
 			b = NULL;
 		}
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		kvfree(b);
 
 		if (err) {
@@ -646,9 +665,9 @@ void drec_flush_work_fn(struct work_struct *work)
 	}
 
 	/* Nothing left to write (for now). */
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	done = d->stopping && !d->failed && list_empty(&d->ready);
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (done) {
 		wake_up(&d->drainq);
 		/* An interrupted STOP left the end of the stop to us. */
@@ -667,10 +686,10 @@ bool drec_stream_readable(struct drec *d)
 {
 	bool ret;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	ret = !d->stream || d->stream_eof || !list_empty(&d->ready) ||
 	      (d->cur && d->cur->len > d->cur->off);
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	return ret;
 }
 
@@ -697,7 +716,7 @@ ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
 		bool eof;
 		size_t n;
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		b = NULL;
 		eof = !d->stream || d->stream_eof;
 		if (d->stream) {
@@ -706,7 +725,7 @@ ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
 			b = list_first_entry_or_null(&d->ready,
 						     struct drec_buf, list);
 		}
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 
 		if (!b) {
 			if (done || eof)
@@ -731,7 +750,7 @@ ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
 			ret = -EFAULT;
 			break;
 		}
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		b->off += n;
 		d->bytes_written += n;
 		d->bytes_buffered -= n;
@@ -739,7 +758,7 @@ ssize_t drec_stream_read(struct drec *d, char __user *ubuf, size_t count,
 			list_del(&b->list);
 			gone = drec_recycle_locked(d, b);
 		}
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		kvfree(gone);
 		done += n;
 	}

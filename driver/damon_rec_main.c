@@ -59,9 +59,9 @@ static void drec_stop_begin(struct drec *d)
 		d->probing = false;
 	}
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	failed = d->failed;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (!failed) {
 		drec_kds_finish(d);
 		if (d->rec_format != DAMON_REC_FMT_V2) {
@@ -71,10 +71,10 @@ static void drec_stop_begin(struct drec *d)
 		}
 	}
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	drec_promote_cur_locked(d);
 	d->stopping = true;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (d->out)
 		queue_work(d->wq, &d->flush_work);
 }
@@ -101,10 +101,10 @@ static int drec_stop_finish(struct drec *d)
 		drec_out_unhook(d);
 		flush_work(&d->flush_work);
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		failed = d->failed;
 		err = failed ? d->last_error : 0;
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 
 		/* A descriptor's offset ends after the record, as write(2)'s. */
 		if (d->output == DAMON_REC_OUT_FD &&
@@ -117,15 +117,15 @@ static int drec_stop_finish(struct drec *d)
 			fput(d->out);
 		d->out = NULL;
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		d->running = false;
 		d->stopping = false;
 		d->stop_ns = ktime_get_real_ns();
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		drec_pool_free(d);
 	} else {
 		err = 0;
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		d->running = false;
 		d->stopping = false;
 		d->stream_eof = true;
@@ -134,7 +134,7 @@ static int drec_stop_finish(struct drec *d)
 		list_splice_init(&d->free, &spare);
 		d->nr_bufs -= d->nr_free;
 		d->nr_free = 0;
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		while (!list_empty(&spare)) {
 			struct drec_buf *b = list_first_entry(&spare,
 							      struct drec_buf,
@@ -176,9 +176,9 @@ static int drec_teardown(struct drec *d, bool wait)
 						     drec_out_drained(d)))
 				return -ERESTARTSYS;
 		} else {
-			spin_lock(&d->lock);
+			raw_spin_lock(&d->lock);
 			d->give_up = true;
-			spin_unlock(&d->lock);
+			raw_spin_unlock(&d->lock);
 			queue_work(d->wq, &d->flush_work);
 		}
 		flush_work(&d->flush_work);
@@ -192,9 +192,9 @@ static void drec_fail_work_fn(struct work_struct *work)
 	bool failed;
 
 	mutex_lock(&d->ctl_lock);
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	failed = d->failed;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (d->running && failed)
 		drec_teardown(d, false);
 	mutex_unlock(&d->ctl_lock);
@@ -281,10 +281,10 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 
 	/* What is left of the previous recording's stream goes. */
 	mutex_lock(&d->read_lock);
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	d->stream = false;
 	d->stream_eof = false;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	drec_pool_free(d);
 	mutex_unlock(&d->read_lock);
 	wake_up_interruptible(&d->readq);
@@ -327,7 +327,7 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	d->committed_pos = d->pos;
 	d->base_pos = d->pos;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	d->rec_format = d->format;
 	d->rec_buf_len = d->buf_len;
 	d->output = output;
@@ -354,7 +354,7 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	d->v3_next_idx = 0;
 	drec_v4_group_init(&d->v4_group);
 	d->v4_prev_delta = 0;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 
 	err = drec_pool_alloc(d, GFP_KERNEL);
 	if (err)
@@ -374,22 +374,22 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 			       DREC_V4_VERSION : 3);
 		hlen = DREC_V3_HDR_LEN;
 	}
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	err = drec_reserve_locked(d, hlen);
 	if (!err) {
 		drec_put_locked(d, hdr, hlen);
 		drec_unit_end_locked(d, 0, false);
 		d->running = true;
 	}
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (err)
 		goto fail;
 
 	err = drec_probe_register(d);
 	if (err) {
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		d->running = false;
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		goto fail;
 	}
 	d->probing = true;
@@ -405,10 +405,10 @@ fail:
 		d->cred = NULL;
 	}
 	drec_pool_free(d);
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	d->stream = false;
 	d->output = DAMON_REC_OUT_NONE;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	if (out) {
 		if (output == DAMON_REC_OUT_PATH)
 			filp_close(out, NULL);
@@ -461,7 +461,7 @@ static int drec_ioc_get_status(struct drec *d, void __user *uarg)
 	u64 now = ktime_get_real_ns();
 
 	memset(&st, 0, sizeof(st));
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	if (d->failed)
 		st.state = DAMON_REC_STATE_FAILED;
 	else if (d->running)
@@ -490,7 +490,7 @@ static int drec_ioc_get_status(struct drec *d, void __user *uarg)
 		st.duration_ns = now - d->start_ns;
 	else if (d->stop_ns)
 		st.duration_ns = d->stop_ns - d->start_ns;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		return -EFAULT;
@@ -733,9 +733,9 @@ static int drec_ioc_start(struct drec *d, void __user *uarg)
 	if (d->running) {
 		bool failed;
 
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		failed = d->failed;
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		if (!failed) {
 			err = -EBUSY;
 			goto out;
@@ -761,9 +761,9 @@ static int drec_ioc_stop(struct drec *d)
 		err = -EALREADY;
 		goto out;
 	}
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	failed = d->failed;
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	err = drec_teardown(d, true);
 	/* Already stopped by a write error: the status tells which. */
 	if (failed)
@@ -865,12 +865,14 @@ static int __init drec_init(void)
 
 	mutex_init(&d->ctl_lock);
 	mutex_init(&d->read_lock);
-	spin_lock_init(&d->lock);
-	spin_lock_init(&d->kd_lock);
+	raw_spin_lock_init(&d->lock);
+	raw_spin_lock_init(&d->kd_lock);
 	INIT_LIST_HEAD(&d->free);
 	INIT_LIST_HEAD(&d->ready);
 	init_waitqueue_head(&d->readq);
 	INIT_WORK(&d->flush_work, drec_flush_work_fn);
+	INIT_WORK(&d->wake_work, drec_wake_work_fn);
+	INIT_WORK(&d->slot_work, drec_slot_work_fn);
 	INIT_WORK(&d->fail_work, drec_fail_work_fn);
 	INIT_WORK(&d->done_work, drec_done_work_fn);
 	init_waitqueue_head(&d->drainq);
@@ -916,6 +918,8 @@ static void __exit drec_exit(void)
 	mutex_unlock(&d->ctl_lock);
 	cancel_work_sync(&d->fail_work);
 	cancel_work_sync(&d->done_work);
+	cancel_work_sync(&d->wake_work);
+	cancel_work_sync(&d->slot_work);
 	destroy_workqueue(d->wq);
 
 	drec_pool_free(d);

@@ -25,7 +25,8 @@
  *
  * The probe never sleeps: everything it needs is preallocated at start, and
  * it grows only with GFP_NOWAIT, counting a snapshot as lost_nomem when that
- * fails.
+ * fails.  On PREEMPT_RT it does not allocate at all (DREC_PROBE_MAY_ALLOC):
+ * the third and later kdamonds get their slots from drec.slot_work.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -57,6 +58,8 @@ static bool drec_grow(void **arr, u32 *cap, u32 used, u32 need, size_t elem,
 
 	if (need <= *cap)
 		return true;
+	if (!gfpflags_allow_blocking(gfp) && !DREC_PROBE_MAY_ALLOC)
+		return false;
 	p = kmalloc_array(new_cap, elem, gfp);
 	if (!p)
 		return false;
@@ -74,6 +77,8 @@ static bool drec_scratch_grow(struct drec_kdamond *kd, size_t need, gfp_t gfp)
 
 	if (need <= kd->scratch_cap)
 		return true;
+	if (!gfpflags_allow_blocking(gfp) && !DREC_PROBE_MAY_ALLOC)
+		return false;
 	need = max(need, kd->scratch_cap * 2);
 	p = kmalloc(need, gfp);
 	if (!p)
@@ -109,7 +114,7 @@ static struct drec_kdamond *drec_kd_create(u32 format, u32 nr_regions,
 
 	if (!kd)
 		return NULL;
-	spin_lock_init(&kd->lock);
+	raw_spin_lock_init(&kd->lock);
 	kd->file_idx = -1;
 	for (i = 0; i < 2; i++) {
 		struct drec_snap *s = &kd->snap[i];
@@ -152,7 +157,7 @@ int drec_kds_alloc(struct drec *d)
 	d->nr_kds = 0;
 	d->nr_slots = 0;
 	memset(&d->noslot, 0, sizeof(d->noslot));
-	spin_lock_init(&d->noslot.lock);
+	raw_spin_lock_init(&d->noslot.lock);
 	d->noslot.file_idx = -1;
 	for (i = 0; i < DREC_PREALLOC_KDAMONDS; i++) {
 		d->kds[i] = drec_kd_create(d->rec_format, DREC_PREALLOC_REGIONS,
@@ -175,6 +180,8 @@ void drec_kds_free(struct drec *d)
 {
 	int i;
 
+	cancel_work_sync(&d->slot_work);
+	cancel_work_sync(&d->wake_work);
 	for (i = 0; i < DREC_MAX_KDAMONDS; i++) {
 		struct drec_kdamond *kd = d->kds[i];
 
@@ -200,29 +207,24 @@ static void *drec_kdamond_fn;
  * is checked rather than assumed: the probe must run in a kernel thread
  * whose function is kdamond_fn, recognized by its symbol name (once: the
  * address is then remembered).  Callers also check that ctx->kdamond is
- * the current task.
+ * the current task.  Called with d->kd_lock held (the name goes to d->sym).
  */
-static struct damon_ctx *drec_current_ctx(void)
+static struct damon_ctx *drec_current_ctx(struct drec *d)
 {
+	char *name = d->sym;
 	void *fn;
-	char *name;
-	bool ok;
 
+	lockdep_assert_held(&d->kd_lock);
 	if (!(current->flags & PF_KTHREAD))
 		return NULL;
 	fn = kthread_func(current);
 	if (!fn)
 		return NULL;
 	if (fn != READ_ONCE(drec_kdamond_fn)) {
-		name = kmalloc(KSYM_SYMBOL_LEN, DREC_GFP_ATOMIC);
-		if (!name)
-			return NULL;
 		sprint_symbol_no_offset(name, (unsigned long)fn);
 		/* A compiler may add a suffix such as ".cold" or ".isra.0". */
-		ok = str_has_prefix(name, "kdamond_fn") &&
-		     (!name[10] || name[10] == '.');
-		kfree(name);
-		if (!ok)
+		if (!str_has_prefix(name, "kdamond_fn") ||
+		    (name[10] && name[10] != '.'))
 			return NULL;
 		WRITE_ONCE(drec_kdamond_fn, fn);
 	}
@@ -383,10 +385,10 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 	u32 idx = 0, crc;
 	int err;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	if (d->failed) {
 		drec_lost_locked(d, kd, DREC_LOST_ERROR);
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		return -EIO;
 	}
 	if (t_ns <= d->v3_prev_ns)
@@ -435,7 +437,7 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 		size = prelen + headlen + pfxlen + slen + taillen;
 		if (pfxlen + slen > DREC_V3_FRAME_MAX) {
 			drec_lost_locked(d, kd, DREC_LOST_NOMEM);
-			spin_unlock(&d->lock);
+			raw_spin_unlock(&d->lock);
 			return -ENOMEM;
 		}
 	}
@@ -444,7 +446,7 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 	if (err) {
 		drec_lost_locked(d, kd, err == -ENOSPC ? DREC_LOST_FULL :
 				 DREC_LOST_NOMEM);
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		return err;
 	}
 
@@ -463,7 +465,7 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 	}
 	d->v3_prev_ns = t_ns;
 	drec_unit_end_locked(d, s->nr_regions, true);
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	return 0;
 }
 
@@ -501,17 +503,17 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool gone,
 	kd->seen++;
 
 	if (kd->nomem) {
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		drec_lost_locked(d, kd, d->failed ? DREC_LOST_ERROR :
 				 DREC_LOST_NOMEM);
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		return;
 	}
 	if (!drec_scratch_grow(kd, drec_enc_bound(d->rec_format, s), gfp)) {
-		spin_lock(&d->lock);
+		raw_spin_lock(&d->lock);
 		drec_lost_locked(d, kd, d->failed ? DREC_LOST_ERROR :
 				 DREC_LOST_NOMEM);
-		spin_unlock(&d->lock);
+		raw_spin_unlock(&d->lock);
 		return;
 	}
 	if (d->rec_format == DAMON_REC_FMT_V2) {
@@ -527,10 +529,10 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool gone,
 			drec_v4_model_init(kd->model);
 		if (!drec_v4_encode_targets(kd->scratch, kd->scratch_cap, s,
 					    ref, kd->model, &len)) {
-			spin_lock(&d->lock);
+			raw_spin_lock(&d->lock);
 			drec_lost_locked(d, kd, d->failed ? DREC_LOST_ERROR :
 					 DREC_LOST_NOMEM);
-			spin_unlock(&d->lock);
+			raw_spin_unlock(&d->lock);
 			return;
 		}
 	}
@@ -647,7 +649,7 @@ static void drec_kd_claim(struct drec *d, struct drec_kdamond *kd)
 {
 	get_task_struct(current);
 	kd->pid = task_pid_nr(current);
-	kd->ctx = drec_current_ctx();
+	kd->ctx = drec_current_ctx(d);
 	kd->file_idx = -1;
 	kd->has_ref = false;
 	if (kd->model)
@@ -677,7 +679,7 @@ static void drec_kd_retire(struct drec *d, struct drec_kdamond *kd)
 
 	if (kd->assembling)
 		drec_finish(d, kd, true, DREC_GFP_ATOMIC);
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	if (!d->failed && (kd->pending_lost[0] || kd->pending_lost[1])) {
 		struct drec_v4_group g = d->v4_group;
 
@@ -693,7 +695,7 @@ static void drec_kd_retire(struct drec *d, struct drec_kdamond *kd)
 		d->noslot.pending_lost[i] += kd->pending_lost[i];
 		kd->pending_lost[i] = 0;
 	}
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	drec_kick(d);
 	drec_dbg("kdamond %d exited: slot reclaimed\n", kd->pid);
 }
@@ -719,14 +721,14 @@ static struct drec_kdamond *drec_kd_reclaim(struct drec *d)
 
 		if (task && !(READ_ONCE(task->flags) & PF_EXITING))
 			continue;
-		spin_lock(&kd->lock);
+		raw_spin_lock(&kd->lock);
 		if (task && !(READ_ONCE(task->flags) & PF_EXITING)) {
-			spin_unlock(&kd->lock);
+			raw_spin_unlock(&kd->lock);
 			continue;
 		}
 		drec_kd_retire(d, kd);
 		drec_kd_claim(d, kd);
-		spin_unlock(&kd->lock);
+		raw_spin_unlock(&kd->lock);
 		if (task)
 			put_task_struct(task);
 		return kd;
@@ -747,11 +749,11 @@ static struct drec_kdamond *drec_kd_get(struct drec *d)
 	}
 
 	/* Only this thread claims a slot for itself: no need to look again. */
-	spin_lock(&d->kd_lock);
+	raw_spin_lock(&d->kd_lock);
 	n = d->nr_slots;
 	kd = NULL;
 	if (n < DREC_MAX_KDAMONDS) {
-		if (!d->kds[n])
+		if (!d->kds[n] && DREC_PROBE_MAY_ALLOC)
 			d->kds[n] = drec_kd_create(d->rec_format, 64, 4,
 						   DREC_GFP_ATOMIC);
 		kd = d->kds[n];
@@ -762,8 +764,43 @@ static struct drec_kdamond *drec_kd_get(struct drec *d)
 	}
 	if (!kd)
 		kd = drec_kd_reclaim(d);
-	spin_unlock(&d->kd_lock);
+	raw_spin_unlock(&d->kd_lock);
+	if (!kd && !DREC_PROBE_MAY_ALLOC && n < DREC_MAX_KDAMONDS)
+		queue_work(d->wq, &d->slot_work);
 	return kd;
+}
+
+/**
+ * drec_slot_work_fn() - create the next kdamond slot (PREEMPT_RT)
+ * @work: drec.slot_work.
+ *
+ * Where the probe may not allocate, a kdamond that finds no slot ready
+ * queues this; its events are counted lost until the slot is there.
+ */
+void drec_slot_work_fn(struct work_struct *work)
+{
+	struct drec *d = container_of(work, struct drec, slot_work);
+	struct drec_kdamond *kd;
+	unsigned int n;
+
+	raw_spin_lock(&d->kd_lock);
+	n = d->nr_slots;
+	kd = n < DREC_MAX_KDAMONDS ? d->kds[n] : NULL;
+	raw_spin_unlock(&d->kd_lock);
+	if (n >= DREC_MAX_KDAMONDS || kd)
+		return;
+	kd = drec_kd_create(d->rec_format, DREC_PREALLOC_REGIONS,
+			    DREC_PREALLOC_TARGETS, GFP_KERNEL);
+	if (!kd)
+		return;
+	raw_spin_lock(&d->kd_lock);
+	n = d->nr_slots;
+	if (n < DREC_MAX_KDAMONDS && !d->kds[n]) {
+		d->kds[n] = kd;
+		kd = NULL;
+	}
+	raw_spin_unlock(&d->kd_lock);
+	drec_kd_destroy(kd);
 }
 
 /*
@@ -774,14 +811,17 @@ static struct drec_kdamond *drec_kd_get(struct drec *d)
 static void drec_noslot_event(struct drec *d, unsigned long tkey,
 			      struct damon_region *r)
 {
-	struct damon_ctx *ctx = drec_ctx_live(drec_current_ctx());
+	struct damon_ctx *ctx;
 
+	raw_spin_lock(&d->kd_lock);
+	ctx = drec_ctx_live(drec_current_ctx(d));
+	raw_spin_unlock(&d->kd_lock);
 	if (!ctx || !drec_ctx_last(ctx, tkey, r))
 		return;
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	drec_lost_locked(d, &d->noslot, d->failed ? DREC_LOST_ERROR :
 			 DREC_LOST_NOMEM);
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 }
 
 static void drec_event(void *data, unsigned long tkey,
@@ -796,7 +836,7 @@ static void drec_event(void *data, unsigned long tkey,
 		drec_noslot_event(d, tkey, r);
 		return;
 	}
-	spin_lock(&kd->lock);
+	raw_spin_lock(&kd->lock);
 	ctx = drec_ctx_live(kd->ctx);
 	tid = drec_target_index(kd, tkey);
 
@@ -823,7 +863,7 @@ static void drec_event(void *data, unsigned long tkey,
 	else if (kd->by_ctx && kd->cur_received == kd->cur_expected &&
 		 drec_ctx_last(ctx, tkey, r))
 		drec_finish(d, kd, false, DREC_GFP_ATOMIC);
-	spin_unlock(&kd->lock);
+	raw_spin_unlock(&kd->lock);
 }
 
 DREC_TP_PROBE(drec_probe, drec_event)
@@ -870,7 +910,7 @@ int drec_commit_tail(struct drec *d)
 	unsigned int i;
 	int err = 0;
 
-	spin_lock(&d->lock);
+	raw_spin_lock(&d->lock);
 	if (d->failed)
 		goto out;
 	/* The slots, then the snapshots of no slot, under a kdamond of pid 0. */
@@ -904,7 +944,7 @@ int drec_commit_tail(struct drec *d)
 	drec_unit_end_locked(d, 0, false);
 	d->v4_group = g;
 out:
-	spin_unlock(&d->lock);
+	raw_spin_unlock(&d->lock);
 	return err;
 }
 

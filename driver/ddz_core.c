@@ -1035,6 +1035,19 @@ static int ddz_add_parts(char *buf, int pos, unsigned int flags,
 	return pos;
 }
 
+/*
+ * Whether a print may read the pool: not from an interrupt, and on
+ * PREEMPT_RT only where it could sleep, as zsmalloc's locks and
+ * ddz.miss_lock are sleeping locks there (a print from damon_rec's probe
+ * runs with preemption disabled, or under a raw spinlock).
+ */
+static bool ddz_may_read_pool(void)
+{
+	if (in_interrupt())
+		return false;
+	return !IS_ENABLED(CONFIG_PREEMPT_RT) || preemptible();
+}
+
 /* A print whose callsite is not cached: read the pool if allowed. */
 static int ddz_prefix_miss(struct ddz_table *t, u32 idx, unsigned int flags,
 			   char *buf, int pos)
@@ -1044,7 +1057,7 @@ static int ddz_prefix_miss(struct ddz_table *t, u32 idx, unsigned int flags,
 	u32 b, lineno;
 	int rc;
 
-	if (!in_interrupt() && spin_trylock(&ddz.miss_lock)) {
+	if (ddz_may_read_pool() && spin_trylock(&ddz.miss_lock)) {
 		b = ddz_block_of(t, idx);
 		ddz_read_block(t, b, ddz.miss_scratch);
 		rc = ddz_seek(t, b, ddz.miss_scratch, idx, &it, true);
