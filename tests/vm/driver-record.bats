@@ -243,7 +243,8 @@ status_of() {
 }
 
 @test "record: libdamonrec reads what the driver writes (damonctl convert)" {
-	zigzag_bg z
+	# Alive for both recordings, however slow the host (teardown ends it).
+	zigzag_bg z -r 1000
 	run ioctl_record -f 3 -o "$WORK/d.v3" -t "$ZZ_PID" -d 3
 	assert_success
 	run reccheck --format 3 --end "$WORK/d.v3"
