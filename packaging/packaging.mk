@@ -64,3 +64,23 @@ deb-symbols: $(LIB_SO)
 
 deb-symbols-check: $(LIB_SO)
 	packaging/gensymbols.sh --check $(LIB_SO) $(VERSION) $(DEB_SYMBOLS)
+
+# The DKMS package's modules for the VM's kernel, built by dkms in that
+# kernel's chroot (packaging/dkms-build.sh); tests/vm/dkms.bats loads them.
+DKMS_VM_DIR = $(BUILD)/dkms-$(VM_KREL)
+DKMS_VM_KOS = $(DKMS_VM_DIR)/modules/damon_rec.ko \
+	$(DKMS_VM_DIR)/modules/damon_dyndbg.ko
+
+.PHONY: dkms-modules
+dkms-modules: $(DKMS_VM_DIR)/.built
+
+$(DKMS_VM_DIR)/.built: $(DKMS_DRIVER_SOURCES) $(DKMS_UAPI) packaging/dkms.conf \
+		packaging/dkms-build.sh
+	packaging/dkms-build.sh $(KERNEL) $(VM_KREL) $(VERSION) $(DKMS_VM_DIR)
+	@touch $@
+
+$(DKMS_VM_KOS): $(DKMS_VM_DIR)/.built ;
+
+ifneq ($(VM_KREL),)
+VM_PAYLOAD += $(foreach k,$(DKMS_VM_KOS),$(k):modules-dkms/$(notdir $(k)))
+endif
