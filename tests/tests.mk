@@ -3,7 +3,12 @@
 # Tests, the test VM and the demo.
 #
 #   make check                  deps (if missing), build, every suite in
-#                               tests/suites/, ending "N passed, N failed"
+#                               tests/suites/, ending "N passed, N failed":
+#                               the whole VM suite on the default kernel and
+#                               on trixie-rt, sid and trixie
+#   make check-kernels          for every kernel of the matrix, the W=1 and
+#                               sparse build and the whole VM suite; one
+#                               line per kernel at the end
 #   make vm-test                every tests/vm/*.bats in the test VM, the
 #                               files split over VM_SHARDS VMs (default 3)
 #                               that run at once; VM_SHARDS=1 for one VM
@@ -25,7 +30,7 @@
 # through the environment; tests/vm/durations holds rough durations of the
 # guest test files, for the shards' balance until a run has measured them.
 
-.PHONY: vm-test vm-stress vm-shell vm-demo vm-payload
+.PHONY: vm-test vm-stress vm-shell vm-demo vm-payload check-kernels
 
 VM_BUILD := $(BUILD)/vm
 VM_RUNAS := $(VM_BUILD)/runas
@@ -70,6 +75,10 @@ vm-demo: vm-payload
 # does both as its first two steps.
 check:
 	+@MAKE='$(MAKE)' DEB_PACKAGES='$(DEB_PACKAGES)' tests/check.sh
+
+check-kernels:
+	+@scripts/deps.sh $(DEB_PACKAGES)
+	+@MAKE='$(MAKE)' tests/check-kernels.sh
 
 demo:
 	+@scripts/deps.sh $(DEB_PACKAGES)
