@@ -81,10 +81,11 @@
 /*
  * Whether the probe may allocate memory (GFP_NOWAIT).  Not on PREEMPT_RT,
  * where the allocators take sleeping locks and the probe runs with
- * preemption disabled or under raw spinlocks.  There, a snapshot that
- * needs more room than its slot or the pool has is counted lost_nomem, as
- * when an allocation fails, and a kdamond that finds no slot ready has its
- * events counted lost while drec.slot_work creates one.
+ * preemption disabled or under raw spinlocks.  There, the pool starts with
+ * room for two snapshots of a preallocated slot (drec_snap_room()), a
+ * snapshot that needs more room than its slot or the pool has is counted
+ * lost_nomem, as when an allocation fails, and a kdamond that finds no
+ * slot ready has its events counted lost while drec.slot_work creates one.
  */
 #define DREC_PROBE_MAY_ALLOC	(!IS_ENABLED(CONFIG_PREEMPT_RT))
 
@@ -379,6 +380,7 @@ bool drec_stream_readable(struct drec *d);
 int drec_kds_alloc(struct drec *d);
 void drec_kds_free(struct drec *d);
 void drec_kds_finish(struct drec *d);
+size_t drec_snap_room(struct drec *d);
 int drec_commit_tail(struct drec *d);
 size_t drec_tail_bound(struct drec *d);
 int drec_probe_register(struct drec *d);

@@ -359,6 +359,12 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	err = drec_pool_alloc(d, GFP_KERNEL);
 	if (err)
 		goto fail;
+	/* Where the probe cannot grow the pool, room for two snapshots. */
+	if (!DREC_PROBE_MAY_ALLOC) {
+		err = drec_pool_reserve(d, 2 * drec_snap_room(d), GFP_KERNEL);
+		if (err)
+			goto fail;
+	}
 	err = drec_kds_alloc(d);
 	if (err)
 		goto fail;

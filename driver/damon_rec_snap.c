@@ -145,6 +145,24 @@ fail:
 }
 
 /**
+ * drec_snap_room() - pool bytes a snapshot of a preallocated slot takes
+ * @d: the recorder; rec_format is set.
+ *
+ * Return: the bound of one unit: a snapshot of DREC_PREALLOC_REGIONS
+ * regions in DREC_PREALLOC_TARGETS targets and the frames before it.
+ */
+size_t drec_snap_room(struct drec *d)
+{
+	struct drec_snap bound = {
+		.nr_regions = DREC_PREALLOC_REGIONS,
+		.nr_targets = DREC_PREALLOC_TARGETS,
+	};
+
+	return drec_enc_bound(d->rec_format, &bound) + DREC_PRE_MAX +
+	       DREC_SNAP_OVERHEAD;
+}
+
+/**
  * drec_kds_alloc() - preallocate kdamond assembly states at start
  * @d: the recorder; rec_format is set.
  *
