@@ -84,3 +84,5 @@ $(DKMS_VM_KOS): $(DKMS_VM_DIR)/.built ;
 ifneq ($(VM_KREL),)
 VM_PAYLOAD += $(foreach k,$(DKMS_VM_KOS),$(k):modules-dkms/$(notdir $(k)))
 endif
+# (tests/tests.mk expanded vm-payload's prerequisites before this fragment)
+vm-payload: $(if $(VM_KREL),$(DKMS_VM_KOS))
