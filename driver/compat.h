@@ -240,6 +240,19 @@ static inline void ddz_shrinker_destroy(struct shrinker *s)
 #define ddz_kmalloc_size(n)	((n) <= 8 ? 8 : roundup_pow_of_two(n))
 #endif
 
+/*
+ * The dynamic-debug flag 'd' (_DPRINTK_FLAGS_INCL_STACK, a stack dump
+ * after each print) is newer than 6.12: the store takes and shows it where
+ * the kernel's own control file does, as the kernel's header says.
+ * Tested: taken by 7.2 (sid), refused by 6.12 (dyndbg-parity.bats).
+ */
+#include <linux/dynamic_debug.h>
+#ifdef _DPRINTK_FLAGS_INCL_STACK
+#define DDZ_HAS_FLAG_STACK	1
+#else
+#define DDZ_HAS_FLAG_STACK	0
+#endif
+
 /* ======================================================================
  * Timers (the store's self-test module, ddz_selftest.ko)
  * ====================================================================== */

@@ -1148,6 +1148,8 @@ void __ddz_printk(struct ddz_table *table, const struct ddz_site *site,
 	vaf.va = &args;
 	printk(KERN_DEBUG "%s%pV", buf, &vaf);
 	va_end(args);
+	if (flags & DDZ_F_STACK)
+		dump_stack();
 }
 EXPORT_SYMBOL_GPL(__ddz_printk);
 

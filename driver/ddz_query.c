@@ -87,6 +87,9 @@ static const struct {
 	{ DDZ_F_SOURCENAME, 's' },
 	{ DDZ_F_LINENO, 'l' },
 	{ DDZ_F_TID, 't' },
+#if DDZ_HAS_FLAG_STACK
+	{ DDZ_F_STACK, 'd' },
+#endif
 	{ DDZ_F_NONE, '_' },
 };
 

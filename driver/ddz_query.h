@@ -12,15 +12,23 @@
 
 #include "ddz_shim.h"
 
-/* Callsite flags, the bits of the kernel's struct _ddebug.flags (6.12). */
+/*
+ * Callsite flags, the bits of the kernel's struct _ddebug.flags (6.12;
+ * 'd' where the kernel has it, see DDZ_HAS_FLAG_STACK in compat.h).
+ */
 #define DDZ_F_PRINT		(1U << 0)	/* p */
 #define DDZ_F_MODNAME		(1U << 1)	/* m */
 #define DDZ_F_FUNCNAME		(1U << 2)	/* f */
 #define DDZ_F_LINENO		(1U << 3)	/* l */
 #define DDZ_F_TID		(1U << 4)	/* t */
 #define DDZ_F_SOURCENAME	(1U << 5)	/* s */
+#define DDZ_F_STACK		(1U << 6)	/* d */
 #define DDZ_F_NONE		0U		/* _ */
+#if DDZ_HAS_FLAG_STACK
+#define DDZ_F_ALL		0x7fU
+#else
 #define DDZ_F_ALL		0x3fU
+#endif
 #define DDZ_F_PREFIX		(DDZ_F_MODNAME | DDZ_F_FUNCNAME | \
 				 DDZ_F_LINENO | DDZ_F_TID | DDZ_F_SOURCENAME)
 

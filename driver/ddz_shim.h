@@ -26,6 +26,9 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 
+/* DDZ_HAS_FLAG_STACK: whether the kernel's query language has 'd'. */
+#include "compat.h"
+
 #define ddz_alloc(n)		kvmalloc((n), GFP_KERNEL)
 #define ddz_zalloc(n)		kvzalloc((n), GFP_KERNEL)
 #define ddz_free(p)		kvfree(p)
@@ -63,6 +66,11 @@ typedef int64_t s64;
 #endif
 #ifndef fallthrough
 #define fallthrough		__attribute__((__fallthrough__))
+#endif
+
+/* The host tests and the fuzzer parse 6.12's query language. */
+#ifndef DDZ_HAS_FLAG_STACK
+#define DDZ_HAS_FLAG_STACK	0
 #endif
 
 #define ddz_alloc(n)		malloc(n)

@@ -197,6 +197,20 @@ check_queries() {
 		'func run_init_process ++p' 'func run_init_process'
 }
 
+@test "dyndbg parity: the stack flag 'd' is taken where the kernel takes it" {
+	# 7.x knows 'd' (a stack dump after each print), 6.12 does not: the
+	# store follows the kernel it runs on (compat.h).  run_init_process
+	# prints only at boot, so no stack is dumped.
+	if echo 'func run_init_process =d' >"$KCTL" 2>/dev/null; then
+		check_queries ok 'func run_init_process =d' \
+			'func run_init_process +mfsltd' 'func run_init_process -d' \
+			'func run_init_process =_'
+	else
+		check_queries fail 'func run_init_process +d' \
+			'func run_init_process =pd'
+	fi
+}
+
 @test "dyndbg parity: multi-query writes, newlines, comments, blanks" {
 	check_queries ok \
 		'func run_init_process +p; func initcall_blacklist +f' \
