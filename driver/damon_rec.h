@@ -84,8 +84,9 @@
  * preemption disabled or under raw spinlocks.  There, the pool starts with
  * room for two snapshots of a preallocated slot (drec_snap_room()), a
  * snapshot that needs more room than its slot or the pool has is counted
- * lost_nomem, as when an allocation fails, and a kdamond that finds no
- * slot ready has its events counted lost while drec.slot_work creates one.
+ * lost_nomem, as when an allocation fails, and drec.slot_work then grows
+ * the slot for the next ones; a kdamond that finds no slot ready has its
+ * events counted lost while drec.slot_work creates one.
  */
 #define DREC_PROBE_MAY_ALLOC	(!IS_ENABLED(CONFIG_PREEMPT_RT))
 
@@ -178,6 +179,9 @@ struct drec_out_wait {
  * @scratch: encoded targets of the snapshot being committed.
  * @scratch_cap: capacity of @scratch.
  * @model: version 4: the adaptive models of its file index.
+ * @want_regions: regions a snapshot needed room for, beyond @snap's
+ *	(PREEMPT_RT: drec.slot_work grows the arrays; 0 when none).
+ * @want_targets: likewise, targets.
  */
 struct drec_kdamond {
 	raw_spinlock_t lock;
@@ -206,6 +210,8 @@ struct drec_kdamond {
 	u8 *scratch;
 	size_t scratch_cap;
 	struct drec_rc_model *model;
+	u32 want_regions;
+	u32 want_targets;
 };
 
 /**
@@ -222,7 +228,8 @@ struct drec_kdamond {
  * @wq: the flush worker's workqueue.
  * @flush_work: writes ready buffers to @out.
  * @wake_work: wakes the stream's readers for the probe (PREEMPT_RT).
- * @slot_work: creates the next kdamond slot for the probe (PREEMPT_RT).
+ * @slot_work: creates the next kdamond slot for the probe, and grows the
+ *	slots that needed more room (PREEMPT_RT).
  * @fail_work: stops a recording after a write error.
  * @done_work: ends a stop that was interrupted, once all is written.
  * @out: output file of the recording, or NULL for the stream.

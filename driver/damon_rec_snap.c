@@ -528,6 +528,8 @@ static void drec_finish(struct drec *d, struct drec_kdamond *kd, bool gone,
 		return;
 	}
 	if (!drec_scratch_grow(kd, drec_enc_bound(d->rec_format, s), gfp)) {
+		kd->want_regions = max(kd->want_regions, s->nr_regions);
+		kd->want_targets = max(kd->want_targets, s->nr_targets);
 		raw_spin_lock(&d->lock);
 		drec_lost_locked(d, kd, d->failed ? DREC_LOST_ERROR :
 				 DREC_LOST_NOMEM);
@@ -608,6 +610,10 @@ static void drec_add_target(struct drec_kdamond *kd, u32 tid, u32 nr_regions)
 		       s->nr_regions + nr_regions, sizeof(*s->regions),
 		       DREC_GFP_ATOMIC)) {
 		kd->nomem = true;
+		/* For drec.slot_work, where the probe cannot grow them. */
+		kd->want_regions = max(kd->want_regions,
+				       s->nr_regions + nr_regions);
+		kd->want_targets = max(kd->want_targets, s->nr_targets + 1);
 		return;
 	}
 	s->targets[s->nr_targets++] = (struct drec_target){
@@ -788,18 +794,83 @@ static struct drec_kdamond *drec_kd_get(struct drec *d)
 	return kd;
 }
 
+/*
+ * Grow the arrays of slot @kd to what its last snapshots wanted (process
+ * context).  The new arrays are allocated outside the slot's lock and
+ * swapped in under it, with what the old ones held: the reference snapshot
+ * of a v3 recording, and the one being assembled.
+ */
+static void drec_kd_enlarge(struct drec *d, struct drec_kdamond *kd)
+{
+	u32 nr = READ_ONCE(kd->want_regions), nt = READ_ONCE(kd->want_targets);
+	struct drec_snap bound = { .nr_regions = nr, .nr_targets = nt };
+	struct drec_region *reg[2];
+	struct drec_target *tgt[2];
+	size_t slen;
+	void *old[5];
+	u8 *scratch;
+	int i;
+
+	if (!nr)
+		return;
+	nr = max(nr, 2 * kd->snap[0].regions_cap);
+	nt = max(nt, 2 * kd->snap[0].targets_cap);
+	bound.nr_regions = nr;
+	bound.nr_targets = nt;
+	slen = drec_enc_bound(d->rec_format, &bound);
+	scratch = kmalloc(slen, GFP_KERNEL);
+	for (i = 0; i < 2; i++) {
+		reg[i] = kmalloc_array(nr, sizeof(*reg[i]), GFP_KERNEL);
+		tgt[i] = kmalloc_array(nt, sizeof(*tgt[i]), GFP_KERNEL);
+	}
+	if (!scratch || !reg[0] || !reg[1] || !tgt[0] || !tgt[1]) {
+		old[0] = scratch;
+		old[1] = reg[0];
+		old[2] = reg[1];
+		old[3] = tgt[0];
+		old[4] = tgt[1];
+		goto out;
+	}
+	raw_spin_lock(&kd->lock);
+	for (i = 0; i < 2; i++) {
+		struct drec_snap *s = &kd->snap[i];
+
+		memcpy(reg[i], s->regions, (size_t)s->nr_regions * sizeof(*reg[i]));
+		memcpy(tgt[i], s->targets, (size_t)s->nr_targets * sizeof(*tgt[i]));
+		old[1 + i] = s->regions;
+		old[3 + i] = s->targets;
+		s->regions = reg[i];
+		s->targets = tgt[i];
+		s->regions_cap = nr;
+		s->targets_cap = nt;
+	}
+	old[0] = kd->scratch;
+	kd->scratch = scratch;
+	kd->scratch_cap = slen;
+	kd->want_regions = 0;
+	kd->want_targets = 0;
+	raw_spin_unlock(&kd->lock);
+out:
+	for (i = 0; i < 5; i++)
+		kfree(old[i]);
+}
+
 /**
  * drec_slot_work_fn() - create the next kdamond slot (PREEMPT_RT)
  * @work: drec.slot_work.
  *
  * Where the probe may not allocate, a kdamond that finds no slot ready
- * queues this; its events are counted lost until the slot is there.
+ * queues this; its events are counted lost until the slot is there.  So
+ * does one whose slot lacked room for a snapshot: its arrays are grown.
  */
 void drec_slot_work_fn(struct work_struct *work)
 {
 	struct drec *d = container_of(work, struct drec, slot_work);
 	struct drec_kdamond *kd;
-	unsigned int n;
+	unsigned int i, n;
+
+	for (i = 0; i < smp_load_acquire(&d->nr_slots); i++)
+		drec_kd_enlarge(d, d->kds[i]);
 
 	raw_spin_lock(&d->kd_lock);
 	n = d->nr_slots;
@@ -882,6 +953,8 @@ static void drec_event(void *data, unsigned long tkey,
 		 drec_ctx_last(ctx, tkey, r))
 		drec_finish(d, kd, false, DREC_GFP_ATOMIC);
 	raw_spin_unlock(&kd->lock);
+	if (!DREC_PROBE_MAY_ALLOC && READ_ONCE(kd->want_regions))
+		queue_work(d->wq, &d->slot_work);
 }
 
 DREC_TP_PROBE(drec_probe, drec_event)

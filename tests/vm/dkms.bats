@@ -23,7 +23,8 @@ teardown() {
 @test "dkms: the modules DKMS built load, record a workload and unload" {
 	local m
 	for m in damon_rec damon_dyndbg; do
-		grep -aqF "vermagic=$(uname -r) " "$DAMONREC_MODULES/$m.ko" ||
+		tr '\0' '\n' <"$DAMONREC_MODULES/$m.ko" |
+			grep -qF "vermagic=$(uname -r) " ||
 			fail "$m.ko from DKMS is not built for $(uname -r)"
 	done
 	load_damon_rec
