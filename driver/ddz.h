@@ -78,6 +78,11 @@ __printf(3, 4)
 void __ddz_printk(struct ddz_table *table, const struct ddz_site *site,
 		  const char *fmt, ...);
 
+/* Set by driver/Kbuild.ddz where kbuild compiles files by bare name. */
+#ifndef DDZ_FILE_PREFIX
+#define DDZ_FILE_PREFIX ""
+#endif
+
 /**
  * ddz_pr_debug - a dynamic-debug print kept in damon_dyndbg
  * @fmt: printk format (pr_fmt() is applied, as pr_debug() does)
@@ -88,7 +93,8 @@ do {									\
 	static struct ddz_site __ddz_site				\
 		__section(DDZ_SITE_SECTION) __aligned(1);		\
 	static const char __ddz_file[]					\
-		__section(DDZ_STR_SECTION) __aligned(1) = __FILE__;	\
+		__section(DDZ_STR_SECTION) __aligned(1) =		\
+		DDZ_FILE_PREFIX __FILE__;				\
 	static const struct ddz_desc __ddz_desc __used			\
 		__section(DDZ_DESC_SECTION) __aligned(8) = {		\
 		.site = &__ddz_site,					\
