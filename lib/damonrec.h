@@ -251,6 +251,16 @@ void damonrec_snapshot_set_kdamond(struct damonrec_snapshot *s, unsigned int k);
 /** Snapshots lost between the previous one and this one. */
 uint64_t damonrec_snapshot_get_lost_before(const struct damonrec_snapshot *s);
 void damonrec_snapshot_set_lost_before(struct damonrec_snapshot *s, uint64_t n);
+/**
+ * The DAMON intervals the snapshot was taken with: in v3, the record's
+ * header intervals until an INTERVALS frame of its kdamond changes them;
+ * in other formats, the header's.  Zeros when unknown.
+ */
+void damonrec_snapshot_get_intervals(const struct damonrec_snapshot *s,
+				     struct damonrec_intervals *iv);
+/** Writers of v3 put an INTERVALS frame where they change (zeros: unknown). */
+void damonrec_snapshot_set_intervals(struct damonrec_snapshot *s,
+				     const struct damonrec_intervals *iv);
 size_t damonrec_snapshot_get_nr_targets(const struct damonrec_snapshot *s);
 const struct damonrec_target *
 damonrec_snapshot_get_target(const struct damonrec_snapshot *s, size_t i);

@@ -31,6 +31,7 @@ enum v3_frame_type {
 	V3_FRAME_KDAMOND = 0x03,
 	V3_FRAME_END = 0x04,
 	V4_FRAME_CHECK = 0x06,	/* 0x05 is INTERVALS */
+	V3_FRAME_INTERVALS = 0x05,
 };
 
 enum v3_form {
@@ -82,6 +83,7 @@ struct damonrec_snapshot {
 	int64_t start;			/* INT64_MIN: not in the record */
 	unsigned int kdamond;
 	uint64_t lost_before;
+	struct damonrec_intervals iv;	/* zeros: unknown */
 	struct damonrec_target *targets;
 	size_t nr_targets;
 	size_t cap_targets;
@@ -106,6 +108,19 @@ struct damonrec_snapshot *dr_snap_new_limited(void);
  * (E2BIG, corrupt) or out of memory.
  */
 int dr_snap_fail(struct damonrec_reader *r, uint64_t off);
+
+/* Whether any of the intervals is known. */
+static inline bool dr_iv_known(const struct damonrec_intervals *iv)
+{
+	return iv->sample_us || iv->aggr_us || iv->update_us;
+}
+
+static inline bool dr_iv_equal(const struct damonrec_intervals *a,
+			       const struct damonrec_intervals *b)
+{
+	return a->sample_us == b->sample_us && a->aggr_us == b->aggr_us &&
+	       a->update_us == b->update_us;
+}
 
 /* Make room for @n more regions in the pool. */
 int dr_snap_grow(struct damonrec_snapshot *s, size_t n);

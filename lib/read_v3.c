@@ -20,6 +20,7 @@ struct v3_kd {
 	uint64_t pending_lost;
 	uint64_t pid;
 	struct drec_rc_model *model;	/* v4 */
+	struct damonrec_intervals iv;	/* in force for its next snapshot */
 };
 
 struct v3_state {
@@ -459,6 +460,7 @@ static int decode_snapshot(struct v3_frame *f, struct v3_state *st,
 
 	damonrec_snapshot_clear(s);
 	s->kdamond = (unsigned int)k;
+	s->iv = st->kd[k].iv;
 	/* v4: the delta less the previous one. */
 	st->delta = (st->v4 ? st->prev_delta : 0) + (uint64_t)dr_unzigzag(zz);
 	s->time = (int64_t)((uint64_t)st->prev_time + st->delta);
@@ -593,6 +595,7 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 				st->cap_kd = cap;
 			}
 			memset(&st->kd[k], 0, sizeof(st->kd[k]));
+			st->kd[k].iv = r->iv;
 			if (st->v4) {
 				st->kd[k].model = malloc(sizeof(*st->kd[k].model));
 				if (!st->kd[k].model)
@@ -604,6 +607,23 @@ static int handle_frame(struct damonrec_reader *r, struct v3_state *st,
 		}
 		st->kd[k].pid = a;
 		return 0;
+	case V3_FRAME_INTERVALS: {
+		struct damonrec_intervals iv;
+
+		fr.what = "INTERVALS";
+		GETV(k, "the kdamond");
+		GETV(iv.sample_us, "sample_us");
+		GETV(iv.aggr_us, "aggr_us");
+		GETV(iv.update_us, "update_us");
+		if (q != end)
+			return frame_bad(f, "%zu bytes left after the fields",
+					 (size_t)(end - q));
+		if (k >= st->nr_kd)
+			return frame_bad(f, "kdamond %llu was not introduced by a KDAMOND frame",
+					 (unsigned long long)k);
+		st->kd[k].iv = iv;
+		return 0;
+	}
 	case V3_FRAME_END:
 		fr.what = "END";
 		GETV(a, "the snapshot count");

@@ -416,6 +416,9 @@ int damonrec_reader_next(struct damonrec_reader *r,
 		r->start_ns = s->time;
 		r->start_known = true;
 	}
+	/* Formats without INTERVALS frames: the header's for every snapshot. */
+	if (s == r->snap && !dr_iv_known(&r->snap->iv))
+		r->snap->iv = r->iv;
 	if (snap)
 		*snap = s;
 	return 1;

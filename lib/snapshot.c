@@ -34,6 +34,7 @@ void damonrec_snapshot_clear(struct damonrec_snapshot *s)
 	s->start = INT64_MIN;
 	s->kdamond = 0;
 	s->lost_before = 0;
+	memset(&s->iv, 0, sizeof(s->iv));
 	s->nr_targets = 0;
 	s->nr_regions = 0;
 }
@@ -76,6 +77,18 @@ uint64_t damonrec_snapshot_get_lost_before(const struct damonrec_snapshot *s)
 void damonrec_snapshot_set_lost_before(struct damonrec_snapshot *s, uint64_t n)
 {
 	s->lost_before = n;
+}
+
+void damonrec_snapshot_get_intervals(const struct damonrec_snapshot *s,
+				     struct damonrec_intervals *iv)
+{
+	*iv = s->iv;
+}
+
+void damonrec_snapshot_set_intervals(struct damonrec_snapshot *s,
+				     const struct damonrec_intervals *iv)
+{
+	s->iv = *iv;
 }
 
 size_t damonrec_snapshot_get_nr_targets(const struct damonrec_snapshot *s)
@@ -241,6 +254,7 @@ int dr_snap_copy(struct damonrec_snapshot *dst,
 	dst->start = src->start;
 	dst->kdamond = src->kdamond;
 	dst->lost_before = src->lost_before;
+	dst->iv = src->iv;
 	if (src->nr_regions)
 		memcpy(dst->pool, src->pool,
 		       src->nr_regions * sizeof(*src->pool));

@@ -22,6 +22,7 @@ struct wkd {
 	bool announced;			/* v4: its KDAMOND frame is written */
 	struct drec_rc_model *model;	/* v4: its models */
 	uint64_t pending_lost;		/* JSON: lost before the next one */
+	struct damonrec_intervals iv;	/* v3: in force in the file */
 };
 
 struct damonrec_writer {
@@ -39,6 +40,7 @@ struct damonrec_writer {
 	size_t cap_kd;
 
 	/* v3 */
+	struct damonrec_intervals iv;	/* the header's */
 	int64_t prev_time;
 	uint64_t prev_delta;		/* v4: the last time delta */
 	uint64_t nr_snapshots;
@@ -154,6 +156,7 @@ static struct wkd *wr_kd(struct damonrec_writer *w, unsigned int num,
 	}
 	memset(&w->kd[w->nr_kd], 0, sizeof(w->kd[0]));
 	w->kd[w->nr_kd].num = num;
+	w->kd[w->nr_kd].iv = w->iv;
 	*is_new = true;
 	return &w->kd[w->nr_kd++];
 }
@@ -259,6 +262,7 @@ static int v3_header(struct damonrec_writer *w,
 	dr_put_le32(h + 48, V3_PRODUCER_LIB);
 	dr_put_le32(h + 60, dr_crc32(0, h, 60));
 	w->prev_time = m->start_ns;
+	w->iv = m->intervals;
 	return wr_put(w, h, sizeof(h));
 }
 
@@ -368,6 +372,31 @@ static int v3_lost(struct damonrec_writer *w, struct wkd *kd, uint64_t count)
 	/* Reason 0: not known to a converter. */
 	return v3_small_frame(w, V3_FRAME_LOST, 3, (uint64_t)(kd - w->kd),
 			      count, 0);
+}
+
+/* Whether @s needs an INTERVALS frame before it. */
+static bool v3_iv_changes(const struct wkd *kd,
+			  const struct damonrec_snapshot *s)
+{
+	return dr_iv_known(&s->iv) && !dr_iv_equal(&s->iv, &kd->iv);
+}
+
+/* An INTERVALS frame, in the writer's format (3 or 4). */
+static int v3_intervals(struct damonrec_writer *w, struct wkd *kd,
+			const struct damonrec_intervals *iv)
+{
+	w->pay_len = 0;
+	if (pay_room(w, 4 * DR_VARINT_MAX))
+		return -1;
+	pay_v(w, (uint64_t)(kd - w->kd));
+	pay_v(w, iv->sample_us);
+	pay_v(w, iv->aggr_us);
+	pay_v(w, iv->update_us);
+	if (w->fmt == DAMONREC_FORMAT_V4 ? v4_frame(w, V3_FRAME_INTERVALS) :
+					   v3_frame(w, V3_FRAME_INTERVALS))
+		return -1;
+	kd->iv = *iv;
+	return 0;
 }
 
 /* Code the regions of @t against @ref into w->pay; EINVAL if unsorted. */
@@ -545,7 +574,7 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 			return -1;
 	}
 
-	/* Commit: KDAMOND, LOST, SNAPSHOT.  The payload is kept aside. */
+	/* Commit: KDAMOND, LOST, INTERVALS, SNAPSHOT.  The payload is kept aside. */
 	if (!kd) {
 		struct pay_buf aside = { NULL, 0, 0 };
 
@@ -562,6 +591,17 @@ static int v3_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 
 		pay_swap(w, &aside);
 		rc = v3_lost(w, kd, s->lost_before);
+		pay_swap(w, &aside);
+		free(aside.p);
+		if (rc)
+			return -1;
+	}
+	if (v3_iv_changes(kd, s)) {
+		struct pay_buf aside = { NULL, 0, 0 };
+		int rc;
+
+		pay_swap(w, &aside);
+		rc = v3_intervals(w, kd, &s->iv);
 		pay_swap(w, &aside);
 		free(aside.p);
 		if (rc)
@@ -787,8 +827,11 @@ static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 	free(save);
 	save = NULL;
 
-	/* Commit: KDAMOND, LOST, SNAPSHOT.  The payload is kept aside. */
-	if (!kd->announced || s->lost_before) {
+	/*
+	 * Commit: KDAMOND, LOST, INTERVALS, SNAPSHOT.  The payload is kept
+	 * aside.
+	 */
+	if (!kd->announced || s->lost_before || v3_iv_changes(kd, s)) {
 		struct pay_buf aside = { NULL, 0, 0 };
 		int rc = 0;
 
@@ -797,6 +840,8 @@ static int v4_write(struct damonrec_writer *w, const struct damonrec_snapshot *s
 			rc = v4_announce(w, kd);
 		if (!rc && s->lost_before)
 			rc = v3_lost(w, kd, s->lost_before);
+		if (!rc && v3_iv_changes(kd, s))
+			rc = v3_intervals(w, kd, &s->iv);
 		pay_swap(w, &aside);
 		free(aside.p);
 		if (rc)

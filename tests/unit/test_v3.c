@@ -1291,6 +1291,163 @@ static void test_writer(void)
 	buf_free(&v2);
 }
 
+/* Whether @s carries these intervals. */
+static bool iv_is(const struct damonrec_snapshot *s, uint64_t sample,
+		  uint64_t aggr, uint64_t update)
+{
+	struct damonrec_intervals iv;
+
+	if (!s)
+		return false;
+	damonrec_snapshot_get_intervals(s, &iv);
+	if (iv.sample_us == sample && iv.aggr_us == aggr &&
+	    iv.update_us == update)
+		return true;
+	printf("#   intervals %" PRIu64 "/%" PRIu64 "/%" PRIu64
+	       ", want %" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n", iv.sample_us,
+	       iv.aggr_us, iv.update_us, sample, aggr, update);
+	return false;
+}
+
+#define INTERVALS(b, k, s, a, u) vframe(b, 0x05, (uint64_t)(k), (uint64_t)(s), \
+					(uint64_t)(a), (uint64_t)(u), END)
+
+static void test_intervals(void)
+{
+	static const unsigned char doc[] = {
+		0x05, 0x09, 0x00, 0xc4, 0x13, 0xd0, 0x86, 0x03, 0xc0, 0x84,
+		0x3d, 0x17, 0x88, 0x1a, 0xe6,
+	};
+	struct damonrec_record_meta meta = { { 5000, 100000, 1000000 }, 0 };
+	const struct damonrec_snapshot *s;
+	struct buf b = { 0 }, out = { 0 };
+	size_t at, i;
+	struct rd x;
+	int rc;
+
+	/* Header intervals until a kdamond's INTERVALS frame; per kdamond. */
+	header(&b, 0, 12, 64);
+	KDAMOND(&b, 0, 1);
+	KDAMOND(&b, 1, 2);
+	SNAP(&b, 0, 0, 0);
+	INTERVALS(&b, 0, 2500, 50000, 1000000);
+	SNAP(&b, 0, 0, 0);
+	SNAP(&b, 1, 0, 0);
+	KDAMOND(&b, 0, 3);
+	SNAP(&b, 0, 0, 0);
+	INTERVALS(&b, 1, 0, 0, 0);
+	SNAP(&b, 1, 0, 0);
+	vframe(&b, 0x04, (uint64_t)5, (uint64_t)0, END);
+	ok(dec(&x, &b) && damonrec_reader_next(x.r, &s) == 1 &&
+	   iv_is(s, 5000, 100000, 1000000),
+	   "intervals: the header's before any INTERVALS frame");
+	ok(damonrec_reader_next(x.r, &s) == 1 && iv_is(s, 2500, 50000, 1000000),
+	   "intervals: an INTERVALS frame changes its kdamond's");
+	ok(damonrec_reader_next(x.r, &s) == 1 && iv_is(s, 5000, 100000, 1000000),
+	   "intervals: not another kdamond's");
+	ok(damonrec_reader_next(x.r, &s) == 1 && iv_is(s, 2500, 50000, 1000000),
+	   "intervals: they hold, also over a new pid");
+	ok(damonrec_reader_next(x.r, &s) == 1 && iv_is(s, 0, 0, 0),
+	   "intervals: zeros say unknown");
+	is_int(damonrec_reader_next(x.r, &s), 0, "intervals: END agrees");
+	rd_close(&x);
+
+	/* A reader that does not know the frame skips it. */
+	for (at = 64; at < b.len;) {
+		const unsigned char *q = b.p + at + 1;
+		uint64_t len = 0;
+		unsigned int sh = 0;
+
+		while (*q & 0x80)
+			len |= (uint64_t)(*q++ & 0x7f) << (sh += 7, sh - 7);
+		len |= (uint64_t)*q++ << sh;
+		if (b.p[at] == 0x05) {
+			size_t n = (size_t)(q - b.p) + len - at;
+			uint32_t crc;
+
+			b.p[at] = 0x7d;
+			crc = ref_crc32(b.p + at, n);
+			for (i = 0; i < 4; i++)
+				b.p[at + n + i] = (unsigned char)(crc >> (8 * i));
+		}
+		at = (size_t)(q - b.p) + len + 4;
+	}
+	ok(dec(&x, &b) && rd_count(x.r, &rc) == 5 && rc == 0,
+	   "intervals: as an unknown frame type, skipped");
+	rd_close(&x);
+
+	/* Corrupt INTERVALS frames. */
+	b.len = 0;
+	header(&b, 0, 12, 64);
+	INTERVALS(&b, 0, 1, 2, 3);
+	ok(dec(&x, &b) && rd_count(x.r, &rc) == 0 && rc == -1 &&
+	   errno == EBADMSG &&
+	   strstr(damonrec_reader_get_error_message(x.r), "INTERVALS"),
+	   "intervals: before its KDAMOND is corrupt");
+	rd_close(&x);
+	b.len = 0;
+	header(&b, 0, 12, 64);
+	KDAMOND(&b, 0, 1);
+	vframe(&b, 0x05, (uint64_t)0, (uint64_t)1, (uint64_t)2, (uint64_t)3,
+	       (uint64_t)4, END);
+	ok(dec(&x, &b) && rd_count(x.r, &rc) == 0 && rc == -1 &&
+	   errno == EBADMSG, "intervals: bytes after the fields are corrupt");
+	rd_close(&x);
+	b.len = 0;
+	header(&b, 0, 12, 64);
+	KDAMOND(&b, 0, 1);
+	vframe(&b, 0x05, (uint64_t)0, (uint64_t)1, END);
+	ok(dec(&x, &b) && rd_count(x.r, &rc) == 0 && rc == -1 &&
+	   errno == EBADMSG, "intervals: a short payload is corrupt");
+	rd_close(&x);
+
+	/*
+	 * The writer: a frame where a kdamond's known intervals change, the
+	 * very bytes of RECORD-FORMAT.md's example; none for unchanged or
+	 * unknown ones.
+	 */
+	{
+		struct damonrec_intervals tuned = { 2500, 50000, 1000000 };
+		struct damonrec_intervals none = { 0, 0, 0 };
+		struct damonrec_snapshot *arr[5];
+		struct series ser = { arr, 5 };
+		size_t nframes = 0;
+
+		for (i = 0; i < 5; i++) {
+			arr[i] = damonrec_snapshot_new();
+			damonrec_snapshot_set_time(arr[i], (int64_t)i * 1000);
+		}
+		damonrec_snapshot_set_intervals(arr[0], &meta.intervals);
+		damonrec_snapshot_set_intervals(arr[1], &tuned);
+		damonrec_snapshot_set_intervals(arr[2], &tuned);
+		damonrec_snapshot_set_intervals(arr[3], &none);
+		damonrec_snapshot_set_intervals(arr[4], &meta.intervals);
+		ok(!write_series(&ser, DAMONREC_FORMAT_V3, &meta, &out),
+		   "intervals: writer writes");
+		for (at = 64; at + sizeof(doc) <= out.len; at++)
+			if (!memcmp(out.p + at, doc, sizeof(doc)))
+				nframes++;
+		is_u64(nframes, 1, "intervals: the writer's frame is the document's example");
+		ok(dec(&x, &out) && damonrec_reader_next(x.r, &s) == 1 &&
+		   iv_is(s, 5000, 100000, 1000000) &&
+		   damonrec_reader_next(x.r, &s) == 1 &&
+		   iv_is(s, 2500, 50000, 1000000) &&
+		   damonrec_reader_next(x.r, &s) == 1 &&
+		   iv_is(s, 2500, 50000, 1000000) &&
+		   damonrec_reader_next(x.r, &s) == 1 &&
+		   iv_is(s, 2500, 50000, 1000000) &&
+		   damonrec_reader_next(x.r, &s) == 1 &&
+		   iv_is(s, 5000, 100000, 1000000) &&
+		   damonrec_reader_next(x.r, &s) == 0,
+		   "intervals: read back as written (unknown ones keep the last)");
+		rd_close(&x);
+		for (i = 0; i < 5; i++)
+			damonrec_snapshot_free(arr[i]);
+	}
+	buf_free(&b);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	test_doc_example();
@@ -1303,5 +1460,6 @@ int main(void)
 	test_frames();
 	test_truncation();
 	test_writer();
+	test_intervals();
 	return tap_done();
 }
