@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * damonctl show: print a record in the layout of "damo report raw", or
- * summarise it, give its working-set size percentiles, or plot it as a
- * heatmap; optionally restricted to a time range, an address range and a
+ * summarise it, give its working-set size percentiles, list the DAMON
+ * intervals its snapshots were taken with, or plot it as a heatmap; optionally restricted to a time range, an address range and a
  * target.  Input is decoded one snapshot at a time.
  */
 #include <errno.h>
@@ -19,7 +19,8 @@
 #include "damofmt.h"
 #include "show.h"
 
-enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP, MODE_NR_REGIONS };
+enum show_mode { MODE_RAW, MODE_SUMMARY, MODE_WSS, MODE_HEATMAP, MODE_NR_REGIONS,
+		 MODE_INTERVALS };
 
 struct show_args {
 	const char *file;
@@ -42,7 +43,7 @@ struct show_args {
 enum {
 	OPT_SUMMARY = 0x100, OPT_CSV, OPT_WSS, OPT_HEATMAP, OPT_TRANGE,
 	OPT_ARANGE, OPT_TARGET, OPT_MINACC, OPT_RESOL, OPT_COLOR, OPT_RAWNUM,
-	OPT_DAMO2, OPT_RANGE, OPT_EXCLUDE, OPT_NR_REGIONS,
+	OPT_DAMO2, OPT_RANGE, OPT_EXCLUDE, OPT_NR_REGIONS, OPT_INTERVALS,
 };
 
 static const struct argp_option options[] = {
@@ -51,6 +52,9 @@ static const struct argp_option options[] = {
 	{ "wss", OPT_WSS, NULL, 0, "Working-set size percentiles, as damo report wss", 1 },
 	{ "nr-regions", OPT_NR_REGIONS, NULL, 0,
 	  "Percentiles of the number of regions per target, as damo report nr_regions", 1 },
+	{ "intervals", OPT_INTERVALS, NULL, 0,
+	  "The DAMON intervals of each kdamond's first snapshot, then each "
+	  "change (DAMON's own tuning, or new settings committed)", 1 },
 	{ "heatmap", OPT_HEATMAP, "FILE.svg", OPTION_ARG_OPTIONAL,
 	  "Access heatmap on the terminal, or as an SVG image in FILE.svg", 1 },
 	{ "csv", OPT_CSV, NULL, 0, "CSV instead of text (regions, or --wss)", 1 },
@@ -110,6 +114,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NR_REGIONS:
 		set_mode(a, MODE_NR_REGIONS, "--nr-regions");
+		return 0;
+	case OPT_INTERVALS:
+		set_mode(a, MODE_INTERVALS, "--intervals");
 		return 0;
 	case OPT_HEATMAP:
 		set_mode(a, MODE_HEATMAP, "--heatmap");
@@ -215,6 +222,7 @@ static const struct argp show_argp = {
 	"  damonctl show --heatmap\n"
 	"  damonctl show --heatmap=heat.svg --resolution 200x100\n"
 	"  damonctl show --wss --json\n"
+	"  damonctl show --intervals damon.data\n"
 	"  damonctl show --time-range 1s-2s --target 0 --csv\n\n"
 	"A record that is cut short or corrupt (a v3 or v4 record without its "
 	"END frame too) is shown up to its last good snapshot, then one error "
@@ -304,6 +312,12 @@ static int src_next(struct src *s, const struct damonrec_snapshot **out)
 		damonrec_snapshot_set_kdamond(s->scratch, damonrec_snapshot_get_kdamond(snap));
 		damonrec_snapshot_set_lost_before(s->scratch,
 						  damonrec_snapshot_get_lost_before(snap));
+		{
+			struct damonrec_intervals iv;
+
+			damonrec_snapshot_get_intervals(snap, &iv);
+			damonrec_snapshot_set_intervals(s->scratch, &iv);
+		}
 		for (i = 0; i < damonrec_snapshot_get_nr_targets(snap); i++) {
 			const struct damonrec_target *tg = damonrec_snapshot_get_target(snap, i);
 			const struct damonrec_region *rg = damonrec_target_get_regions(tg);
@@ -923,6 +937,46 @@ static int show_export(const struct show_args *a, enum damonrec_format fmt)
 
 #define MAX_IDS 64
 
+/* The intervals of each kdamond's last snapshot. */
+struct iv_track {
+	struct iv_kd {
+		unsigned int kdamond;
+		struct damonrec_intervals iv;
+	} *kd;
+	size_t n;
+};
+
+enum { IV_SAME, IV_FIRST, IV_CHANGED, IV_NOMEM };
+
+/*
+ * Whether @s is the first snapshot of its kdamond, or was taken with other
+ * intervals than the previous one of its kdamond; *@iv gets them.
+ */
+static int iv_track(struct iv_track *t, const struct damonrec_snapshot *s,
+		    struct damonrec_intervals *iv)
+{
+	unsigned int k = damonrec_snapshot_get_kdamond(s);
+	struct iv_kd *p;
+	size_t i;
+
+	damonrec_snapshot_get_intervals(s, iv);
+	for (i = 0; i < t->n; i++) {
+		if (t->kd[i].kdamond != k)
+			continue;
+		if (!memcmp(&t->kd[i].iv, iv, sizeof(*iv)))
+			return IV_SAME;
+		t->kd[i].iv = *iv;
+		return IV_CHANGED;
+	}
+	p = realloc(t->kd, (t->n + 1) * sizeof(*p));
+	if (!p)
+		return IV_NOMEM;
+	t->kd = p;
+	t->kd[t->n].kdamond = k;
+	t->kd[t->n++].iv = *iv;
+	return IV_FIRST;
+}
+
 static void add_id(uint64_t *ids, size_t *n, bool *more, uint64_t id)
 {
 	size_t i;
@@ -963,6 +1017,8 @@ static int show_summary(const struct show_args *a)
 	uint64_t lo = UINT64_MAX, hi = 0, total_lost;
 	uint32_t max_acc = 0;
 	int64_t first = 0, last = 0;
+	struct iv_track ivt = { 0 };
+	uint64_t iv_changes = 0;
 	struct src src;
 	int code, ret;
 	size_t i, j;
@@ -992,6 +1048,12 @@ static int show_summary(const struct show_args *a)
 		if (nr > max_r)
 			max_r = nr;
 		add_id(kds, &nkds, &more_kds, damonrec_snapshot_get_kdamond(s));
+		{
+			struct damonrec_intervals siv;
+
+			if (iv_track(&ivt, s, &siv) == IV_CHANGED)
+				iv_changes++;
+		}
 		for (i = 0; i < damonrec_snapshot_get_nr_targets(s); i++) {
 			const struct damonrec_target *t2 = damonrec_snapshot_get_target(s, i);
 			const struct damonrec_region *r = damonrec_target_get_regions(t2);
@@ -1011,6 +1073,7 @@ static int show_summary(const struct show_args *a)
 		damonrec_wss_add(wss, s);
 	}
 	total_lost = damonrec_reader_get_lost(src.r);
+	free(ivt.kd);
 	if (!count)
 		min_r = 0;
 	if (lo > hi)
@@ -1029,6 +1092,7 @@ static int show_summary(const struct show_args *a)
 		json_u64("sample_us", iv.sample_us);
 		json_u64("aggr_us", iv.aggr_us);
 		json_u64("update_us", iv.update_us);
+		json_u64("interval_changes", iv_changes);
 		json_i64("start_ns", damonrec_reader_get_start_time(src.r));
 		json_str("clock", clock);
 		json_i64("first_ns", first);
@@ -1072,8 +1136,13 @@ static int show_summary(const struct show_args *a)
 			       fmt_time(b1, sizeof(b1), (int64_t)iv.sample_us * 1000),
 			       fmt_time(b2, sizeof(b2), (int64_t)iv.aggr_us * 1000),
 			       fmt_time(b3, sizeof(b3), (int64_t)iv.update_us * 1000));
+		else if (f == DAMONREC_FORMAT_V3 || f == DAMONREC_FORMAT_V4)
+			printf("intervals:  not in the header\n");
 		else
 			printf("intervals:  not recorded in this format\n");
+		if (iv_changes)
+			printf("            changed %" PRIu64 " times while recording "
+			       "(--intervals lists them)\n", iv_changes);
 		if (count && !strcmp(clock, "realtime"))
 			printf("start:      %s (wall clock, local time)\n",
 			       fmt_wallclock(b1, sizeof(b1), first));
@@ -1104,6 +1173,83 @@ static int show_summary(const struct show_args *a)
 			       fmt_size(b3, sizeof(b3), damonrec_wss_get_percentile(wss, 100)));
 	}
 	damonrec_wss_free(wss);
+	code = src_result(&src);
+	src_close(&src);
+	return code;
+}
+
+/* ------------------------------------------------------------------ */
+/* --intervals                                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *us_fmt(char *b, size_t n, uint64_t us, bool raw)
+{
+	if (raw || us > INT64_MAX / 1000) {
+		snprintf(b, n, "%" PRIu64, us);
+		return b;
+	}
+	return us ? fmt_time(b, n, (int64_t)us * 1000) : "unknown";
+}
+
+static int show_intervals(const struct show_args *a)
+{
+	const struct damonrec_snapshot *s;
+	struct damonrec_intervals iv;
+	struct iv_track ivt = { 0 };
+	char b0[48], b1[48], b2[48], b3[48];
+	struct src src;
+	int code, ret;
+
+	code = src_open(&src, a, -1);
+	if (code)
+		return code;
+	if (g.json) {
+		json_begin(stdout);
+		json_arr_open(NULL);
+	} else if (a->csv) {
+		printf("time_ns,kdamond,sample_us,aggr_us,update_us\n");
+	} else {
+		printf("# %14s %7s %10s %10s %10s\n", a->raw_numbers ? "time_ns" : "time",
+		       "kdamond", a->raw_numbers ? "sample_us" : "sample",
+		       a->raw_numbers ? "aggr_us" : "aggr",
+		       a->raw_numbers ? "update_us" : "update");
+	}
+	while ((ret = src_next(&src, &s)) == 1) {
+		int64_t t = damonrec_snapshot_get_time(s);
+		unsigned int k = damonrec_snapshot_get_kdamond(s);
+
+		ret = iv_track(&ivt, s, &iv);
+		if (ret == IV_NOMEM) {
+			free(ivt.kd);
+			src_close(&src);
+			return err_msg(EXIT_ERR, "out of memory");
+		}
+		if (ret == IV_SAME)
+			continue;
+		if (g.json) {
+			json_obj_open(NULL);
+			json_i64("time_ns", t);
+			json_u64("kdamond", k);
+			json_u64("sample_us", iv.sample_us);
+			json_u64("aggr_us", iv.aggr_us);
+			json_u64("update_us", iv.update_us);
+			json_obj_close();
+		} else if (a->csv) {
+			printf("%" PRId64 ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t, k,
+			       iv.sample_us, iv.aggr_us, iv.update_us);
+		} else {
+			printf("  %14s %7u %10s %10s %10s\n",
+			       tfmt(b0, sizeof(b0), t - src.base, a->raw_numbers), k,
+			       us_fmt(b1, sizeof(b1), iv.sample_us, a->raw_numbers),
+			       us_fmt(b2, sizeof(b2), iv.aggr_us, a->raw_numbers),
+			       us_fmt(b3, sizeof(b3), iv.update_us, a->raw_numbers));
+		}
+	}
+	free(ivt.kd);
+	if (g.json) {
+		json_arr_close();
+		json_end();
+	}
 	code = src_result(&src);
 	src_close(&src);
 	return code;
@@ -1536,7 +1682,7 @@ int cmd_show(int argc, char **argv)
 	if (a.csv && g.json)
 		die_usage("--csv and --json exclude each other");
 	if (a.csv && (a.mode == MODE_SUMMARY || a.mode == MODE_HEATMAP))
-		die_usage("--csv goes with the region listing, --wss or --nr-regions");
+		die_usage("--csv goes with the region listing, --wss, --nr-regions or --intervals");
 	if ((a.rows || a.color) && a.mode != MODE_HEATMAP)
 		die_usage("--resolution and --color go with --heatmap");
 	if (a.damo2 && (a.mode != MODE_RAW || a.csv || g.json))
@@ -1554,6 +1700,8 @@ int cmd_show(int argc, char **argv)
 		return show_wss(&a, false);
 	case MODE_NR_REGIONS:
 		return show_wss(&a, true);
+	case MODE_INTERVALS:
+		return show_intervals(&a);
 	case MODE_HEATMAP:
 		return show_heatmap(&a);
 	case MODE_RAW:

@@ -289,3 +289,38 @@ load helpers
 	assert_failure 3
 	echo "$output" | jq -e '.error | test("empty file")'
 }
+
+@test "show --intervals: each kdamond's first intervals, then each change" {
+	gen -f v3 -n 6 -r 2 -i 3 t.v3
+	run damonctl show --intervals t.v3
+	assert_success
+	assert_line --index 0 '#           time kdamond     sample       aggr     update'
+	assert_line --index 1 '            0 ns       0   5.000 ms 100.000 ms    1.000 s'
+	assert_line --index 2 '      300.000 ms       0   2.500 ms  50.000 ms    1.000 s'
+	assert_equal "${#lines[@]}" 3
+	run damonctl show --intervals --raw-numbers t.v3
+	assert_line --index 2 '       300000000       0       2500      50000    1000000'
+	run damonctl show --intervals --csv t.v3
+	assert_output "time_ns,kdamond,sample_us,aggr_us,update_us
+1700000000000000000,0,5000,100000,1000000
+1700000000300000000,0,2500,50000,1000000"
+	run damonctl --json show --intervals t.v3
+	assert_output '[{"time_ns":1700000000000000000,"kdamond":0,"sample_us":5000,"aggr_us":100000,"update_us":1000000},{"time_ns":1700000000300000000,"kdamond":0,"sample_us":2500,"aggr_us":50000,"update_us":1000000}]'
+	run damonctl show --summary t.v3
+	assert_line 'intervals:  sample 5.000 ms, aggr 100.000 ms, update 1.000 s'
+	assert_line '            changed 1 times while recording (--intervals lists them)'
+	run damonctl --json show --summary t.v3
+	assert_output --partial '"interval_changes":1,'
+}
+
+@test "show --intervals: the changes survive conversion, v2 has only the header's" {
+	gen -f v3 -n 6 -r 2 -i 3 t.v3
+	damonctl convert --format v3 t.v3 -o again.v3
+	cmp t.v3 again.v3
+	damonctl convert --format v2 t.v3 -o t.v2
+	run damonctl show --intervals --csv t.v2
+	assert_output "time_ns,kdamond,sample_us,aggr_us,update_us
+1700000000000000000,0,0,0,0"
+	run damonctl show --summary t.v2
+	refute_line --partial 'changed'
+}

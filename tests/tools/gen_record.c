@@ -3,7 +3,7 @@
  * gen_record: write a synthetic record for the tests.
  *
  *   gen_record [-f v0|v1|v2|v3|json|csv] [-n SNAPSHOTS] [-r REGIONS]
- *              [-t TARGETS] [-l SNAPSHOT] [-g] OUT
+ *              [-t TARGETS] [-l SNAPSHOT] [-g] [-i SNAPSHOT] OUT
  *
  * Every target spans REGIONS regions of 2 MiB from 0x7f0000000000 (target
  * N is offset by N GiB).  A hot region walks up one region per snapshot and
@@ -11,6 +11,9 @@
  * count the snapshots a region's count has not changed.  Snapshots are
  * 100 ms apart from 2023-11-14 22:13:20 UTC.  -l N marks 3 snapshots lost
  * before snapshot N.  -g leaves a 1 GiB gap in the middle of each target.
+ * The intervals are 5 ms sampling, 100 ms aggregation and 1 s updates;
+ * -i N tunes them to 2.5 ms and 50 ms from snapshot N on, as DAMON's
+ * intervals_goal would (an INTERVALS frame in v3).
  * v0 and v1 are written by hand; the others through libdamonrec.
  */
 #include <getopt.h>
@@ -43,12 +46,12 @@ static void put(FILE *f, const void *p, size_t n)
 int main(int argc, char **argv)
 {
 	const char *fmtname = "v3";
-	unsigned int n = 20, nr = 10, nt = 1, lost_at = ~0u;
+	unsigned int n = 20, nr = 10, nt = 1, lost_at = ~0u, tuned_at = ~0u;
 	bool gap = false;
 	enum damonrec_format fmt;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "f:n:r:t:l:g")) != -1) {
+	while ((opt = getopt(argc, argv, "f:n:r:t:l:gi:")) != -1) {
 		switch (opt) {
 		case 'f': fmtname = optarg; break;
 		case 'n': n = (unsigned int)atoi(optarg); break;
@@ -56,11 +59,12 @@ int main(int argc, char **argv)
 		case 't': nt = (unsigned int)atoi(optarg); break;
 		case 'l': lost_at = (unsigned int)atoi(optarg); break;
 		case 'g': gap = true; break;
+		case 'i': tuned_at = (unsigned int)atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	if (optind != argc - 1 || !nr || !nt || damonrec_format_parse(fmtname, &fmt)) {
-		fprintf(stderr, "usage: gen_record [-f FMT] [-n N] [-r R] [-t T] [-l N] [-g] OUT\n");
+		fprintf(stderr, "usage: gen_record [-f FMT] [-n N] [-r R] [-t T] [-l N] [-g] [-i N] OUT\n");
 		return 2;
 	}
 
@@ -100,6 +104,13 @@ int main(int argc, char **argv)
 		damonrec_snapshot_clear(s);
 		damonrec_snapshot_set_time(s, t);
 		damonrec_snapshot_set_lost_before(s, i == lost_at ? 3 : 0);
+		if (i >= tuned_at) {
+			static const struct damonrec_intervals tuned = {
+				2500, 50000, 1000000,
+			};
+
+			damonrec_snapshot_set_intervals(s, &tuned);
+		}
 		if (raw) {
 			int64_t sec = t / 1000000000LL, nsec = t % 1000000000LL;
 			uint32_t nt32 = nt;
