@@ -98,6 +98,25 @@ static void name(void *data, struct damon_target *t,			\
 #define drec_region_age(r)	0U
 #endif
 
+/*
+ * DREC_CTX_ATTRS(ctx): the struct holding a context's intervals
+ * (sample_interval, aggr_interval, ops_update_interval, in µs).  6.1 moved
+ * them into struct damon_attrs; every kernel of the test matrix (6.12 and
+ * later) takes the first branch, no tested kernel the second (5.15-6.0).
+ *
+ * From 6.15 a kdamond may tune them itself (attrs.intervals_goal), and
+ * 6.17 adds the damon_monitor_intervals_tune tracepoint.  The recorder
+ * reads the context at each snapshot instead, on every kernel: that
+ * tracepoint gives only the new sampling interval, and fires before
+ * damon_set_attrs() applies it, while the context has all three as they
+ * are for the snapshot at hand (also after a commit of new settings).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
+#define DREC_CTX_ATTRS(ctx)	(&(ctx)->attrs)
+#else
+#define DREC_CTX_ATTRS(ctx)	(ctx)
+#endif
+
 /* ======================================================================
  * damon_dyndbg: zsmalloc, shrinkers, slab sizes
  * (this section belongs to the dyndbg store, ddz_*.c)

@@ -161,6 +161,8 @@ struct drec_out_wait {
  *	(drec.lock).
  * @pending_lost: v3 snapshots lost and not yet reported in a LOST frame, by
  *	reason - 1 (drec.lock).
+ * @file_iv: v3 intervals in force for this kdamond in the file: the
+ *	header's until an INTERVALS frame (drec.lock).
  * @snap: the snapshot being assembled and the reference (the last committed).
  * @cur: index in @snap of the one being assembled.
  * @has_ref: @snap[!cur] holds a committed snapshot.
@@ -192,6 +194,7 @@ struct drec_kdamond {
 	bool first_ok;
 	int file_idx;
 	u64 pending_lost[2];
+	struct drec_intervals file_iv;
 	struct drec_snap snap[2];
 	unsigned int cur;
 	bool has_ref;
@@ -276,6 +279,7 @@ struct drec_kdamond {
  * @v3_next_idx: next v3 kdamond index.
  * @v4_group: version 4: the group of frames being written.
  * @v4_prev_delta: version 4: the time delta of the previous snapshot.
+ * @v3_iv: the intervals of the v3 header.
  * @read_lock: serializes readers.
  * @readq: readers and pollers wait here.
  * @kd_lock: serializes claiming and reclaiming kdamond slots, and @sym.
@@ -343,6 +347,7 @@ struct drec {
 	u32 v3_next_idx;
 	struct drec_v4_group v4_group;
 	u64 v4_prev_delta;
+	struct drec_intervals v3_iv;
 
 	struct mutex read_lock;
 	wait_queue_head_t readq;

@@ -515,3 +515,34 @@ size_t drec_v4_frame(u8 *out, struct drec_v4_group *g, u8 type,
 	p += len;
 	return p - out + drec_v4_account(p, g, type, out, p - out);
 }
+
+/**
+ * drec_intervals_known() - whether any of the intervals is known
+ * @iv: the intervals.
+ *
+ * Return: true when at least one of them is not 0.
+ */
+bool drec_intervals_known(const struct drec_intervals *iv)
+{
+	return iv->sample_us || iv->aggr_us || iv->update_us;
+}
+
+/**
+ * drec_intervals_payload() - the payload of an INTERVALS frame
+ * @out: room for DREC_INTERVALS_PAYLOAD_MAX bytes.
+ * @idx: the kdamond's index in the file.
+ * @iv: its intervals from its next snapshot on.
+ *
+ * Return: bytes written.
+ */
+size_t drec_intervals_payload(u8 *out, u32 idx,
+			      const struct drec_intervals *iv)
+{
+	u8 *p;
+
+	p = drec_put_varint(out, idx);
+	p = drec_put_varint(p, iv->sample_us);
+	p = drec_put_varint(p, iv->aggr_us);
+	p = drec_put_varint(p, iv->update_us);
+	return p - out;
+}

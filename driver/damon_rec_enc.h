@@ -20,6 +20,7 @@
 #define DREC_V3_FRAME_LOST	0x02
 #define DREC_V3_FRAME_KDAMOND	0x03
 #define DREC_V3_FRAME_END	0x04
+#define DREC_V3_FRAME_INTERVALS	0x05
 #define DREC_V4_FRAME_CHECK	0x06
 #define DREC_V4_VERSION		4
 #define DREC_V4_GROUP_SNAPSHOTS	16
@@ -68,6 +69,22 @@ struct drec_target {
 };
 
 /**
+ * struct drec_intervals - DAMON intervals in microseconds, 0 when unknown
+ * @sample_us: sampling interval.
+ * @aggr_us: aggregation interval.
+ * @update_us: operations update interval.
+ */
+struct drec_intervals {
+	u64 sample_us;
+	u64 aggr_us;
+	u64 update_us;
+};
+
+/* Bytes of an INTERVALS payload at most, and of the whole v3 frame. */
+#define DREC_INTERVALS_PAYLOAD_MAX	(4 * DREC_VARINT_MAX)
+#define DREC_V3_INTERVALS_MAX	(1 + 1 + DREC_INTERVALS_PAYLOAD_MAX + 4)
+
+/**
  * struct drec_snap - a snapshot, as assembled or as last committed
  * @regions: regions of every target, target after target.
  * @targets: the targets.
@@ -76,6 +93,7 @@ struct drec_target {
  * @nr_regions: regions stored.
  * @nr_targets: targets stored.
  * @ts: CLOCK_REALTIME when the snapshot's first event arrived.
+ * @iv: the kdamond's intervals when it was taken (zeros: unknown).
  */
 struct drec_snap {
 	struct drec_region *regions;
@@ -85,6 +103,7 @@ struct drec_snap {
 	u32 nr_regions;
 	u32 nr_targets;
 	struct timespec64 ts;
+	struct drec_intervals iv;
 };
 
 /* Little-endian stores, byte by byte: no alignment needed. */
@@ -118,6 +137,9 @@ size_t drec_v2_encode_targets(u8 *p, const struct drec_snap *s);
 size_t drec_v3_encode_targets(u8 *p, const struct drec_snap *s,
 			      const struct drec_snap *ref);
 size_t drec_v3_frame(u8 *out, u8 type, const u8 *payload, size_t len);
+bool drec_intervals_known(const struct drec_intervals *iv);
+size_t drec_intervals_payload(u8 *out, u32 idx,
+			      const struct drec_intervals *iv);
 
 struct drec_rc_model;
 void drec_v4_model_init(struct drec_rc_model *m);

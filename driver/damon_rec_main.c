@@ -354,6 +354,11 @@ static int drec_start(struct drec *d, const struct damon_rec_start *st)
 	d->v3_next_idx = 0;
 	drec_v4_group_init(&d->v4_group);
 	d->v4_prev_delta = 0;
+	d->v3_iv = (struct drec_intervals){
+		.sample_us = st->sample_us,
+		.aggr_us = st->aggr_us,
+		.update_us = st->update_us,
+	};
 	raw_spin_unlock(&d->lock);
 
 	err = drec_pool_alloc(d, GFP_KERNEL);

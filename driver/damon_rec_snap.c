@@ -46,7 +46,8 @@
 #define DREC_GFP_ATOMIC		(GFP_NOWAIT | __GFP_NOWARN)
 
 /* Room for what precedes a SNAPSHOT frame: KDAMOND and LOST frames. */
-#define DREC_PRE_MAX		128
+/* ... and INTERVALS frames (with a CHECK frame after it in v4). */
+#define DREC_PRE_MAX		(128 + DREC_V3_INTERVALS_MAX + DREC_V4_CHECK_LEN)
 /* SNAPSHOT frame type, length and payload prefix, and its CRC. */
 #define DREC_SNAP_OVERHEAD	(1 + 3 * DREC_VARINT_MAX + 4 + 4 + 16)
 
@@ -428,6 +429,15 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 
 		g = d->v4_group;
 		prelen = drec_pre_frames(d, kd, pre, &idx, &g);
+		if (drec_intervals_known(&s->iv) &&
+		    memcmp(&s->iv, &kd->file_iv, sizeof(s->iv))) {
+			u8 ivp[DREC_INTERVALS_PAYLOAD_MAX];
+
+			prelen += drec_pre_frame(d, pre + prelen, &g,
+						 DREC_V3_FRAME_INTERVALS, ivp,
+						 drec_intervals_payload(ivp, idx,
+									&s->iv));
+		}
 		p = drec_put_varint(pfx, idx);
 		if (d->rec_format == DAMON_REC_FMT_V4) {
 			/* The time delta less the previous one. */
@@ -478,6 +488,8 @@ static int drec_commit_snapshot(struct drec *d, struct drec_kdamond *kd,
 		drec_put_locked(d, kd->scratch, slen);
 		drec_put_locked(d, tail, taillen);
 		drec_pre_done(d, kd, idx);
+		if (drec_intervals_known(&s->iv))
+			kd->file_iv = s->iv;
 		d->v4_group = g;
 		d->v4_prev_delta = delta;
 	}
@@ -591,6 +603,18 @@ static void drec_begin(struct drec_kdamond *kd, u32 tid,
 	else
 		kd->first_ok = kd->seen || tid == 0;
 	kd->by_ctx = !!ctx;
+	/*
+	 * The intervals the snapshot was taken with: only the kdamond thread
+	 * changes them, and never inside kdamond_reset_aggregated().
+	 */
+	if (ctx)
+		s->iv = (struct drec_intervals){
+			.sample_us = DREC_CTX_ATTRS(ctx)->sample_interval,
+			.aggr_us = DREC_CTX_ATTRS(ctx)->aggr_interval,
+			.update_us = DREC_CTX_ATTRS(ctx)->ops_update_interval,
+		};
+	else
+		s->iv = (struct drec_intervals){ 0 };
 }
 
 static void drec_add_target(struct drec_kdamond *kd, u32 tid, u32 nr_regions)
@@ -675,6 +699,7 @@ static void drec_kd_claim(struct drec *d, struct drec_kdamond *kd)
 	kd->pid = task_pid_nr(current);
 	kd->ctx = drec_current_ctx(d);
 	kd->file_idx = -1;
+	kd->file_iv = d->v3_iv;
 	kd->has_ref = false;
 	if (kd->model)
 		drec_v4_model_init(kd->model);

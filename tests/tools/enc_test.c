@@ -71,6 +71,9 @@ struct kd {
 	int idx4;		/* the same in format 4 */
 	unsigned long long lost4;
 	struct drec_rc_model model;	/* format 4 */
+	struct drec_intervals iv;	/* the kdamond's intervals now */
+	struct drec_intervals file_iv;	/* those in force in the file */
+	struct drec_intervals file_iv4;	/* the same in format 4 */
 };
 
 static struct drec_region regions_buf[MAX_KDAMONDS][2][MAX_TARGETS * MAX_REGIONS];
@@ -192,8 +195,12 @@ static void dump(FILE *f, const struct drec_snap *s, unsigned int kd,
 	}
 }
 
-/* The frames that precede a kdamond's frame, as damon_rec_snap.c has them. */
-static void pre_frames(FILE *f, struct kd *k, int *next_idx, int pid)
+/*
+ * The frames that precede a kdamond's frame, as damon_rec_snap.c has them;
+ * @s: the snapshot that follows, NULL at the end of the record.
+ */
+static void pre_frames(FILE *f, struct kd *k, int *next_idx, int pid,
+		       const struct drec_snap *s)
 {
 	u8 payload[3 * DREC_VARINT_MAX], frame[64], *p;
 
@@ -212,11 +219,21 @@ static void pre_frames(FILE *f, struct kd *k, int *next_idx, int pid)
 					    payload, p - payload));
 		k->lost = 0;
 	}
+	if (s && drec_intervals_known(&s->iv) &&
+	    memcmp(&s->iv, &k->file_iv, sizeof(s->iv))) {
+		u8 ivp[DREC_INTERVALS_PAYLOAD_MAX];
+
+		put(f, frame, drec_v3_frame(frame, DREC_V3_FRAME_INTERVALS, ivp,
+					    drec_intervals_payload(ivp, k->idx,
+								   &s->iv)));
+		k->file_iv = s->iv;
+	}
 }
 
 /* The same in format 4, counted into the group @g. */
 static void pre_frames4(FILE *f, struct kd *k, int *next_idx,
-			struct drec_v4_group *g, int pid)
+			struct drec_v4_group *g, int pid,
+			const struct drec_snap *s)
 {
 	u8 payload[3 * DREC_VARINT_MAX], frame[64], *p;
 
@@ -234,6 +251,15 @@ static void pre_frames4(FILE *f, struct kd *k, int *next_idx,
 		put(f, frame, drec_v4_frame(frame, g, DREC_V3_FRAME_LOST,
 					    payload, p - payload));
 		k->lost4 = 0;
+	}
+	if (s && drec_intervals_known(&s->iv) &&
+	    memcmp(&s->iv, &k->file_iv4, sizeof(s->iv))) {
+		u8 ivp[DREC_INTERVALS_PAYLOAD_MAX];
+
+		put(f, frame, drec_v4_frame(frame, g, DREC_V3_FRAME_INTERVALS,
+					    ivp, drec_intervals_payload(ivp,
+							k->idx4, &s->iv)));
+		k->file_iv4 = s->iv;
 	}
 }
 
@@ -272,7 +298,8 @@ static int frames(const char *path)
 				path, off);
 			return 1;
 		}
-		if (buf[off] == DREC_V3_FRAME_SNAPSHOT) {
+		if (buf[off] == DREC_V3_FRAME_SNAPSHOT ||
+		    buf[off] == DREC_V3_FRAME_INTERVALS) {
 			for (i = off; i < end; i++)
 				printf("%02x", buf[i]);
 			putchar('\n');
@@ -322,9 +349,12 @@ static void example(void)
 		{ 0x7ffc00000000ULL, 0x7ffc00010000ULL, 1, 3 },
 	};
 	struct drec_target t = { 0, 2, 0 }, t6 = { 0, 6, 0 };
-	struct drec_snap s = { r, &t, 2, 1, 2, 1, { 0, 0 } };
-	struct drec_snap ref = { ref_r, &t6, 6, 1, 6, 1, { 0, 0 } };
-	struct drec_snap now = { now_r, &t6, 6, 1, 6, 1, { 0, 0 } };
+	struct drec_snap s = { r, &t, 2, 1, 2, 1, { 0, 0 }, { 0, 0, 0 } };
+	struct drec_snap ref = { ref_r, &t6, 6, 1, 6, 1, { 0, 0 }, { 0, 0, 0 } };
+	struct drec_snap now = { now_r, &t6, 6, 1, 6, 1, { 0, 0 }, { 0, 0, 0 } };
+	/* Tuned to 2.5 ms sampling, 50 ms aggregation; updates each second. */
+	struct drec_intervals iv = { 2500, 50000, 1000000 };
+	u8 ivp[DREC_INTERVALS_PAYLOAD_MAX];
 	u8 frame[400];
 	size_t n, i;
 
@@ -332,6 +362,10 @@ static void example(void)
 	for (i = 0; i < n; i++)
 		printf("%02x ", frame[i]);
 	n = example_frame(frame, &now, &ref, 100000000);
+	for (i = 0; i < n; i++)
+		printf("%02x ", frame[i]);
+	n = drec_v3_frame(frame, DREC_V3_FRAME_INTERVALS, ivp,
+			  drec_intervals_payload(ivp, 0, &iv));
 	for (i = 0; i < n; i++)
 		printf("%02x%s", frame[i], i + 1 < n ? " " : "\n");
 }
@@ -401,6 +435,11 @@ int main(int argc, char **argv)
 		kds[a].idx = -1;
 		kds[a].idx4 = -1;
 		drec_v4_model_init(&kds[a].model);
+		/* The header's (unknown), then known intervals, or not. */
+		if (chance(80))
+			kds[a].iv = (struct drec_intervals){
+				1000 + below(10000), 100000, 1000000,
+			};
 	}
 	t_ns = prev_ns = start_ns;
 	for (i = 0; i < nsnap; i++) {
@@ -417,6 +456,13 @@ int main(int argc, char **argv)
 		t_ns += 50000000 + below(100000000);
 		s->ts.tv_sec = t_ns / 1000000000;
 		s->ts.tv_nsec = t_ns % 1000000000;
+		/* Tuned (sampling, and aggregation with it), or unknown. */
+		if (chance(5)) {
+			k->iv.sample_us = 100 + below(chance(5) ? 1ULL << 40 :
+						      20000);
+			k->iv.aggr_us = k->iv.sample_us * 20;
+		}
+		s->iv = chance(2) ? (struct drec_intervals){ 0, 0, 0 } : k->iv;
 		for (t = 0; t < nt; t++) {
 			const struct drec_target *old = NULL;
 			unsigned int j, n;
@@ -470,7 +516,7 @@ int main(int argc, char **argv)
 						    k->has_last ? &k->last : NULL,
 						    &k->model, &len))
 				abort();
-			pre_frames4(f4, k, &next_idx4, &grp, 100 + kd);
+			pre_frames4(f4, k, &next_idx4, &grp, 100 + kd, s);
 			delta = t_ns - prev_ns;
 			p = drec_put_varint(pfx, k->idx4);
 			p = drec_put_svarint(p, (s64)(delta - prev_delta));
@@ -498,7 +544,7 @@ int main(int argc, char **argv)
 				abort();
 			len = drec_v3_encode_targets(scratch, s,
 						     k->has_last ? &k->last : NULL);
-			pre_frames(f3, k, &next_idx, 100 + kd);
+			pre_frames(f3, k, &next_idx, 100 + kd, s);
 			p = drec_put_varint(pfx, k->idx);
 			p = drec_put_svarint(p, t_ns - prev_ns);
 			p = drec_put_varint(p, s->nr_targets);
@@ -538,9 +584,10 @@ int main(int argc, char **argv)
 	/* The end, as drec_commit_tail() writes it. */
 	for (a = 0; a < (int)nkd; a++) {
 		if (kds[a].lost4)
-			pre_frames4(f4, &kds[a], &next_idx4, &grp, 100 + a);
+			pre_frames4(f4, &kds[a], &next_idx4, &grp, 100 + a,
+				    NULL);
 		if (kds[a].lost)
-			pre_frames(f3, &kds[a], &next_idx, 100 + a);
+			pre_frames(f3, &kds[a], &next_idx, 100 + a, NULL);
 	}
 	{
 		u8 payload[2 * DREC_VARINT_MAX], frame[64], *p;
