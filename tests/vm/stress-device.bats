@@ -465,6 +465,34 @@ check_exact() {
 	check_dmesg_clean
 }
 
+@test "stress: ENOSPC in v4: the file decodes to its last whole group, at most 16 snapshots short" {
+	zigzag_bg
+	mkdir "$W/small"
+	mount -t tmpfs -o size=4k tmpfs "$W/small"
+	kdamond_setup "$ZZ" -- 5000 20000 10 30
+	run stress_readers -p "$W/small/e.v4" -o 3 -R 3 -d 300 -f 4 \
+		-b 1024 -k -q "$W/st4"
+	echo "$output"
+	assert_success
+	[ "$(st "$W/st4" state)" = failed ]
+	[ "$(st "$W/st4" last_error)" = -28 ]
+	# The snapshots of the groups whose CHECK frame made it, no more.
+	run reccheck --format 4 --truncated-ok --no-end --min-snapshots 0 \
+		--gap 0.5,100 "$W/small/e.v4"
+	echo "$output"
+	assert_success
+	local fsnaps snaps
+	fsnaps=$(sed -n 's/^reccheck: OK .*snapshots=\([0-9]*\) .*/\1/p' <<<"$output")
+	snaps=$(st "$W/st4" snapshots)
+	echo "file $fsnaps, status $snaps"
+	[ "$fsnaps" -le "$snaps" ] && [ "$fsnaps" -ge $((snaps - 16)) ]
+	run damonctl show --summary "$W/small/e.v4"
+	echo "$output"
+	[ "$status" = 3 ]
+	assert_output --partial "after $fsnaps good snapshots"
+	check_dmesg_clean
+}
+
 @test "stress: ENOSPC under damonctl record: one error, all torn down, files decode" {
 	mkdir "$W/small"
 	mount -t tmpfs -o size=8k tmpfs "$W/small"
