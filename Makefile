@@ -11,6 +11,7 @@
 .DEFAULT_GOAL := all
 
 include mk/config.mk
+include mk/debug-kernel.mk
 
 # Filled in by the fragments.
 ALL_TARGETS :=

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.." || exit 1
 MAKE=${MAKE:-make}
 summary=()
 rc=0
-[ $# -gt 0 ] || set -- $KERNELS
+[ $# -gt 0 ] || set -- $KERNELS ${KERNELS_EXTRA:-}
 for k in "$@"; do
 	kernel_check "$k" || exit 2
 	echo "==== $k ===="
