@@ -81,8 +81,10 @@ $(DKMS_VM_DIR)/.built: $(DKMS_DRIVER_SOURCES) $(DKMS_UAPI) packaging/dkms.conf \
 
 $(DKMS_VM_KOS): $(DKMS_VM_DIR)/.built ;
 
-ifneq ($(VM_KREL),)
+# The debug kernel (built here, no release chroot) has no DKMS build yet.
+DKMS_VM = $(if $(filter-out debug,$(KERNEL)),$(VM_KREL))
+ifneq ($(DKMS_VM),)
 VM_PAYLOAD += $(foreach k,$(DKMS_VM_KOS),$(k):modules-dkms/$(notdir $(k)))
 endif
 # (tests/tests.mk expanded vm-payload's prerequisites before this fragment)
-vm-payload: $(if $(VM_KREL),$(DKMS_VM_KOS))
+vm-payload: $(if $(DKMS_VM),$(DKMS_VM_KOS))

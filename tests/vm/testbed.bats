@@ -17,6 +17,12 @@ teardown() {
 	case $VM_KERNEL in
 	trixie-rt) assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+.*-rt-amd64$'
 		grep -q '^CONFIG_PREEMPT_RT=y' /opt/damonrec/kernel.config ;;
+	debug) assert_output --regexp '^6\.12\.[0-9]+-damonrec-debug$'
+		for c in PREEMPT_RT PROVE_LOCKING PROVE_RAW_LOCK_NESTING \
+			DEBUG_ATOMIC_SLEEP KASAN DEBUG_KMEMLEAK DEBUG_OBJECTS; do
+			grep -q "^CONFIG_$c=y" /opt/damonrec/kernel.config ||
+				fail "the debug kernel lacks CONFIG_$c"
+		done ;;
 	*) assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+.*-cloud-amd64$' ;;
 	esac
 	# A module where the kernel has one, else built in.
