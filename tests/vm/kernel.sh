@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel.sh [NAME] - make sure the VM kernel NAME of the matrix
+# kernel.sh [NAME|RELEASE] - make sure the VM kernel NAME of the matrix
 # (scripts/kernels.sh; default $KERNEL, else bookworm-backports) is in the
-# cache and print the cache directory.
+# cache and print the cache directory.  A RELEASE (it starts with a digit,
+# e.g. 6.1.0-57-amd64) names a kernel of the machine's own apt sources.
 #
 # The directory ${XDG_CACHE_HOME:-$HOME/.cache}/damonrec/RELEASE/ (outside
 # the source tree, shared by every clone; /tmp/.cache without HOME), with
@@ -23,12 +24,22 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/kernels.sh"
 name=${1:-${KERNEL:-$KERNEL_DEFAULT}}
-kernel_check "$name" || exit 1
-if declare -F kernel_dir_of >/dev/null && kernel_dir_of "$name"; then
-	exit 0
-fi
-rel=$("$top/scripts/kver.sh" "$name")
-suite=$(kernel_suite "$name")
+case $name in
+[0-9]*)
+	# A release, not a name: a kernel of the machine's own apt sources,
+	# such as the stock 6.1 kernel of tests/suites/71-driver-nodamon.sh.
+	rel=$name
+	suite=bookworm-backports
+	;;
+*)
+	kernel_check "$name" || exit 1
+	if declare -F kernel_dir_of >/dev/null && kernel_dir_of "$name"; then
+		exit 0
+	fi
+	rel=$("$top/scripts/kver.sh" "$name")
+	suite=$(kernel_suite "$name")
+	;;
+esac
 dir=$cache/$rel
 
 # complete: the directory has all it should.
